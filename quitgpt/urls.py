@@ -1,0 +1,28 @@
+"""URLs. Pages sit in i18n_patterns (English unprefixed, French under /fr/) so that each URL has one
+language and a CDN can cache it; machine addresses (APIs, health, admin, embeds) are language-free."""
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from quitgpt import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("tally.api_urls")),
+    path("", include("alternatives.api_urls")),
+    path("", include("events.api_urls")),
+]
+
+urlpatterns += i18n_patterns(
+    path("", views.home, name="home"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("", include("pledges.urls")),
+    path("", include("tally.urls")),
+    path("alternatives/", include("alternatives.urls")),
+    path("events/", include("events.urls")),
+    prefix_default_language=False,
+)

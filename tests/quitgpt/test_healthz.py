@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.conftest import free_port
+
+
+@pytest.mark.django_db
+def test_it_reports_ok_when_every_part_is_up(client: Client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"]["database"]["status"] == "ok"
+    assert body["checks"]["cache"]["status"] == "ok"
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+@pytest.mark.django_db
+@pytest.mark.redis
+def test_it_uses_the_real_redis_for_cache_and_broker(client: Client) -> None:
+    body = client.get("/healthz").json()
+    assert body["checks"]["cache"]["detail"] == "redis"
+    assert body["checks"]["broker"] == {"status": "ok", "detail": "redis"}
+
+
+@pytest.mark.django_db
+def test_it_answers_503_when_the_cache_and_broker_are_unreachable(client: Client, settings) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    settings.REDIS_URL = dead
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": dead,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["database"]["status"] == "ok"
+    assert body["checks"]["cache"]["status"] == "down"
+    assert body["checks"]["broker"]["status"] == "down"
+
+
+@pytest.mark.django_db
+def test_it_answers_503_down_when_the_database_is_unreachable(client: Client, monkeypatch) -> None:
+    from django.db import OperationalError
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    def refuse(self, *args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "down"
