@@ -15,8 +15,7 @@ def client_ip(request: HttpRequest) -> str:
     Each trusted proxy appends the address it received the request from, so the client is the
     TRUSTED_PROXIES-th entry from the right; anything left of it may be forged by the client.
     """
-    # bandit B104 reviewed: a placeholder address for a missing REMOTE_ADDR; nothing binds to it.
-    remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104  # nosec B104
+    remote = request.META.get("REMOTE_ADDR", "")
     hops = settings.TRUSTED_PROXIES
     if hops <= 0:
         return remote
