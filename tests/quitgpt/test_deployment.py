@@ -53,3 +53,20 @@ def test_the_production_image_serves_with_gunicorn_and_hashed_static_files() -> 
     from django.conf import settings
 
     assert "whitenoise.middleware.WhiteNoiseMiddleware" in settings.MIDDLEWARE
+
+
+def test_collectstatic_produces_compressed_hashed_files_for_whitenoise(settings, tmp_path) -> None:
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    hashed = staticfiles_storage.stored_name("css/site.css")
+    assert hashed != "css/site.css" and hashed.startswith("css/site.") and hashed.endswith(".css")
+    assert (tmp_path / hashed).is_file()
+    assert (tmp_path / f"{hashed}.gz").is_file()
+    assert (tmp_path / f"{hashed}.br").is_file()

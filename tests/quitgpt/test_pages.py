@@ -19,6 +19,9 @@ pytestmark = pytest.mark.django_db
         "/privacy/",
         "/supporters/",
         "/accounts/login/",
+        "/accounts/signup/",
+        "/accounts/password/reset/",
+        "/fr/accounts/login/",
     ],
 )
 def test_every_page_renders_in_the_shared_layout(client: Client, path: str) -> None:
@@ -27,9 +30,9 @@ def test_every_page_renders_in_the_shared_layout(client: Client, path: str) -> N
     html = response.content.decode()
     assert '<a class="skip-link" href="#main">' in html
     assert '<main id="main"' in html
-    assert 'href="/privacy/"' in html
-    for target in ('href="/pledge/"', 'href="/alternatives/"', 'href="/events/"', 'href="/how-we-count/"'):
-        assert target in html
+    prefix = "/fr" if path.startswith("/fr/") else ""
+    for target in ("/privacy/", "/pledge/", "/alternatives/", "/events/", "/how-we-count/"):
+        assert f'href="{prefix}{target}"' in html
 
 
 def test_pages_load_nothing_from_other_sites(client: Client) -> None:
