@@ -21,6 +21,7 @@ from alternatives.models import ATTRIBUTE_NAMES, Alternative, Suggestion, Sugges
 @admin.register(Alternative)
 class AlternativeAdmin(SimpleHistoryAdmin):
     form = AlternativeForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "stance", "category", "published", "needs_review", "last_reviewed", "order"]
     list_display_links = ["name"]
     # Reorder straight from the list.
@@ -80,6 +81,7 @@ class AlternativeAdmin(SimpleHistoryAdmin):
 class SuggestionAdmin(admin.ModelAdmin):
     """The moderation queue: new suggestions first; accepting creates an unpublished draft entry."""
 
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "website", "status", "created_at", "language", "reviewed_by", "alternative"]
     list_filter = ["status", "language", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["name", "website", "reason"]

@@ -9,8 +9,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length, Trim
-from django.db.models.lookups import GreaterThan
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -120,7 +118,8 @@ class Alternative(TimeStampedModel):
         verbose_name_plural = _("alternatives")
         constraints = [
             models.CheckConstraint(
-                condition=~Q(stance=Stance.AVOID) | Q(GreaterThan(Length(Trim("reason_en")), 0)),
+                # At least one non-blank character: spaces and newlines alone are no reason.
+                condition=~Q(stance=Stance.AVOID) | Q(reason_en__regex=r"\S"),
                 name="alternatives_avoid_has_reason",
                 violation_error_code="avoid_without_reason",
                 violation_error_message=_("An entry the campaign advises to avoid needs a public reason."),
