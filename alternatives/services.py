@@ -18,6 +18,9 @@ from quitgpt.audit import audit_record
 logger = logging.getLogger(__name__)
 
 RATE_WINDOW = timedelta(hours=1)
+# The IP hash only serves the rate limit (one hour); it is kept a little longer to spot a flood in the
+# queue, then erased.
+IP_HASH_RETENTION = timedelta(days=1)
 
 
 class SuggestionRateLimited(Exception):
@@ -139,3 +142,9 @@ def suggestion_reject(*, suggestion: Suggestion, actor: Any) -> bool:
         if updated:
             audit_record(actor=actor, action="suggestion.reject", target=suggestion)
     return bool(updated)
+
+
+def suggestions_forget_ip_hashes(*, older_than: timedelta = IP_HASH_RETENTION) -> int:
+    """Erase the IP hash of suggestions older than `older_than`. Idempotent; returns how many."""
+    cutoff = timezone.now() - older_than
+    return Suggestion.objects.filter(created_at__lt=cutoff).exclude(ip_hash="").update(ip_hash="")

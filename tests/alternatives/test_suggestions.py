@@ -116,3 +116,28 @@ def test_the_form_page_sets_no_cookie_and_hides_the_honeypot(client: Client) -> 
     html = response.content.decode()
     assert 'class="hp-field" aria-hidden="true"' in html
     assert 'name="nickname"' in html and 'tabindex="-1"' in html
+
+
+def test_the_ip_hash_of_a_suggestion_is_erased_after_a_day() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from alternatives.tasks import forget_suggestion_ip_hashes_task
+
+    old = Suggestion.objects.create(
+        name="Old", ip_hash="h1", created_at=timezone.now() - timedelta(days=1, minutes=1)
+    )
+    fresh = Suggestion.objects.create(name="Fresh", ip_hash="h2")
+    assert forget_suggestion_ip_hashes_task.delay().get() == 1
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.ip_hash, fresh.ip_hash) == ("", "h2")
+    assert forget_suggestion_ip_hashes_task.delay().get() == 0
+
+
+def test_the_erasure_is_scheduled() -> None:
+    from quitgpt.celery import app
+
+    entry = app.conf.beat_schedule["alternatives-forget-suggestion-ip-hashes"]
+    assert entry["task"] in app.tasks
