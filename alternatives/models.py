@@ -134,6 +134,7 @@ class Alternative(TimeStampedModel):
                 violation_error_message=_("This slug is reserved for another page."),
             ),
             models.CheckConstraint(condition=~Q(slug=""), name="alternatives_slug_not_empty"),
+            models.CheckConstraint(condition=~Q(name=""), name="alternatives_name_not_empty"),
         ]
         indexes = [models.Index(fields=["published", "order", "name"], name="alternatives_published_order")]
 
@@ -209,6 +210,7 @@ class Suggestion(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(status__in=SuggestionStatus.values), name="alternatives_suggestion_status_valid"
             ),
+            models.CheckConstraint(condition=~Q(name=""), name="alternatives_suggestion_name_not_empty"),
             models.CheckConstraint(
                 condition=Q(status=SuggestionStatus.NEW) | Q(reviewed_at__isnull=False),
                 name="alternatives_suggestion_reviewed_has_time",

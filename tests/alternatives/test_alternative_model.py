@@ -58,3 +58,13 @@ def test_attributes_are_yes_no_or_not_checked(make_alternative) -> None:
     assert values["open_source"] is True
     assert values["eu_based"] is False
     assert values["self_hostable"] is None
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_a_nameless_entry_or_suggestion(make_alternative) -> None:
+    from alternatives.models import Suggestion
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_alternative(name="")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Suggestion.objects.create(name="")

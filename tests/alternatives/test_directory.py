@@ -226,3 +226,24 @@ def test_the_switch_guide_covers_web_ios_android_export_and_the_pledge(client: C
     assert "Data controls" in html
     assert 'href="/pledge/"' in html
     assert 'href="/fr/pledge/"' in client.get("/fr/alternatives/how-to-switch/").content.decode()
+
+
+def test_the_detail_and_comparison_pages_need_few_queries(
+    client: Client, make_alternative, django_assert_max_num_queries
+) -> None:
+    entries = [make_alternative() for _ in range(15)]
+    with django_assert_max_num_queries(1):
+        assert client.get(f"/alternatives/{entries[0].slug}/").status_code == 200
+    with django_assert_max_num_queries(1):
+        assert client.get("/alternatives/compare/").status_code == 200
+    with django_assert_max_num_queries(2):
+        assert client.get(f"/alternatives/compare/?slug={entries[1].slug}").status_code == 200
+
+
+def test_a_flood_of_slugs_in_the_comparison_is_capped(
+    client: Client, empty_directory, make_alternative
+) -> None:
+    entries = [make_alternative() for _ in range(15)]
+    query = "&".join(f"slug={e.slug}" for e in entries)
+    html = client.get(f"/alternatives/compare/?{query}").content.decode()
+    assert html.count('<th scope="col">') == 12
