@@ -31,3 +31,14 @@ def make_alternative(db) -> Callable[..., Alternative]:
 def empty_directory(db) -> None:
     """Remove the seeded entries so that a test sees only what it creates."""
     Alternative.objects.all().delete()
+
+
+@pytest.fixture
+def seeded(db) -> None:
+    """The data migration's entries. A transactional test elsewhere may have flushed them: put them back."""
+    if not Alternative.objects.filter(slug="grok").exists():
+        from importlib import import_module
+
+        from django.apps import apps
+
+        import_module("alternatives.migrations.0002_seed_campaign_directory").seed(apps, None)

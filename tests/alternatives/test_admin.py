@@ -134,7 +134,7 @@ def test_marking_as_reviewed_clears_the_notice_and_dates_it(alice_client: Client
     assert AuditEntry.objects.filter(action="alternative.review").exists()
 
 
-def test_the_changelist_and_history_pages_load(alice_client: Client) -> None:
+def test_the_changelist_and_history_pages_load(alice_client: Client, seeded) -> None:
     grok = Alternative.objects.get(slug="grok")
     assert alice_client.get(CHANGELIST + "?stance=avoid").status_code == 200
     history = alice_client.get(f"{CHANGELIST}{grok.pk}/history/")

@@ -117,7 +117,7 @@ def test_the_avoid_section_shows_its_reason_whatever_the_filters(client: Client,
     assert "À éviter" in french
 
 
-def test_the_seeded_directory_recommends_five_and_flags_grok(client: Client) -> None:
+def test_the_seeded_directory_recommends_five_and_flags_grok(client: Client, seeded) -> None:
     response = client.get("/alternatives/")
     assert listed_names(response) == ["Confer", "Alpine", "Lumo", "Google Gemini", "Claude"]
     assert avoid_names(response) == ["Grok"]
@@ -185,7 +185,7 @@ def test_an_unpublished_or_unknown_alternative_is_a_404(client: Client, make_alt
     assert client.get("/alternatives/no-such-thing/").status_code == 404
 
 
-def test_the_avoid_page_shows_the_campaigns_reason(client: Client) -> None:
+def test_the_avoid_page_shows_the_campaigns_reason(client: Client, seeded) -> None:
     html = client.get("/alternatives/grok/").content.decode()
     assert "Why the campaign advises against it" in html
     assert "The QuitGPT campaign advises against Grok, the chatbot built into X." in html

@@ -6,7 +6,7 @@ import pytest
 
 from alternatives.models import ATTRIBUTE_NAMES, Alternative, Stance
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded")]
 
 
 def test_it_seeds_the_campaigns_recommendations_and_grok_to_avoid() -> None:
