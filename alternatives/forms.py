@@ -16,7 +16,8 @@ LINK_RE = re.compile(r"(?:[a-z][a-z0-9+.-]*://|\bwww\.|\[url|<a\s)", re.I)
 class AlternativeForm(forms.ModelForm):
     """The admin's form: the database refuses an "avoid" without a reason; this says so on the field."""
 
-    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+    # Django 5 warns unless the scheme assumed for a bare domain is explicit.
+    website = Alternative._meta.get_field("website").formfield(assume_scheme="https")
 
     class Meta:
         model = Alternative

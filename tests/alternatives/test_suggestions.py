@@ -141,3 +141,10 @@ def test_the_erasure_is_scheduled() -> None:
 
     entry = app.conf.beat_schedule["alternatives-forget-suggestion-ip-hashes"]
     assert entry["task"] in app.tasks
+
+
+def test_a_real_same_origin_post_needs_no_csrf_cookie() -> None:
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/alternatives/suggest/", {"name": "Strict"}, HTTP_ORIGIN="http://testserver")
+    assert response.status_code == 302
+    assert Suggestion.objects.filter(name="Strict").exists()
