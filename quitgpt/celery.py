@@ -14,3 +14,15 @@ app.autodiscover_tasks()
 
 # Every periodic job, in one place, each with the reason for its cadence. Apps add their entries here.
 app.conf.beat_schedule = {}
+
+# --- alternatives ---
+app.conf.beat_schedule.update(
+    {
+        # Hourly: a suggestion's IP hash (for the abuse limit) is erased at most an hour after it turns
+        # one day old; the query is cheap and idempotent.
+        "alternatives-forget-suggestion-ip-hashes": {
+            "task": "alternatives.tasks.forget_suggestion_ip_hashes_task",
+            "schedule": 60 * 60,
+        },
+    }
+)

@@ -266,3 +266,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- alternatives ---
+# Suggestions accepted from one client address per hour (abuse limit on the public form).
+ALTERNATIVES_SUGGESTIONS_PER_HOUR = env_int("ALTERNATIVES_SUGGESTIONS_PER_HOUR", 5, minimum=1, maximum=1000)
