@@ -90,7 +90,7 @@ def roles_sync(*, using: str = "default") -> None:
         permissions = []
         for label, actions in grants.items():
             if not model_is_installed(label):
-                logger.info("role %s: model %s is not installed, skipped", role, label)
+                logger.debug("role %s: model %s is not installed, skipped", role, label)
                 continue
             model = apps.get_model(label)
             content_type = ContentType.objects.db_manager(using).get_for_model(model)

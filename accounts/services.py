@@ -52,3 +52,16 @@ def roles_record_change(*, actor: Any, user: Any, before: Iterable[str], after: 
         audit_record(actor=actor, action="role.grant", target=user, details={"role": name, "via": "admin"})
     for name in sorted(before_set - after_set):
         audit_record(actor=actor, action="role.revoke", target=user, details={"role": name, "via": "admin"})
+
+
+def site_sync(*, using: str = "default") -> None:
+    """Name the current Site after SITE_URL: allauth's emails say "Hello from <site name>"."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.contrib.sites.models import Site
+
+    domain = urlsplit(settings.SITE_URL).netloc
+    Site.objects.using(using).update_or_create(
+        pk=settings.SITE_ID, defaults={"domain": domain, "name": "QuitGPT"}
+    )
