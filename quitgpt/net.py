@@ -15,7 +15,7 @@ def client_ip(request: HttpRequest) -> str:
     Each trusted proxy appends the address it received the request from, so the client is the
     TRUSTED_PROXIES-th entry from the right; anything left of it may be forged by the client.
     """
-    remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104 - a placeholder, not a bind
+    remote = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104 - a placeholder, not a bind # nosec B104
     hops = settings.TRUSTED_PROXIES
     if hops <= 0:
         return remote

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+
 from allauth.account.models import EmailAddress
-from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -50,5 +50,3 @@ def code_from_mail(message) -> str:
     match = CODE_RE.search(message.body)
     assert match, message.body
     return match.group(1)
-
-

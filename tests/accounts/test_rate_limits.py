@@ -25,9 +25,7 @@ def test_wrong_totp_codes_are_limited_too(client: Client) -> None:
     organiser = make_organiser()
     add_totp(organiser)
     client.post("/accounts/login/", {"login": organiser.email, "password": PASSWORD})
-    contents = [
-        client.post("/accounts/2fa/authenticate/", {"code": "000000"}).content for _ in range(6)
-    ]
+    contents = [client.post("/accounts/2fa/authenticate/", {"code": "000000"}).content for _ in range(6)]
     assert b"Too many failed login attempts" in contents[-1]
 
 

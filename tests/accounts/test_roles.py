@@ -12,8 +12,16 @@ from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from accounts.roles import CAMPAIGN_ADMIN, EDITOR, MODERATOR, ROLES, model_is_installed, role_permission_codenames
-from accounts.roles import roles_missing_models, roles_sync
+from accounts.roles import (
+    CAMPAIGN_ADMIN,
+    EDITOR,
+    MODERATOR,
+    ROLES,
+    model_is_installed,
+    role_permission_codenames,
+    roles_missing_models,
+    roles_sync,
+)
 from quitgpt.models import AuditEntry
 from tests.accounts.helpers import make_organiser, make_user
 
@@ -85,7 +93,9 @@ def test_the_roles_name_only_models_that_exist_or_are_pending_on_other_branches(
 @pytest.mark.parametrize("role", list(ROLES))
 def test_each_role_holds_exactly_the_permissions_of_its_mapping(role: str) -> None:
     group = Group.objects.get(name=role)
-    held = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+    held = {
+        f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")
+    }
     assert held == role_permission_codenames(role)
     assert held  # every role has at least its audit log view
 
@@ -201,7 +211,9 @@ def test_changing_roles_in_the_user_form_is_audited(role_client) -> None:
     client = role_client(CAMPAIGN_ADMIN)
     user = make_user("ed@example.org", staff=True)
     editor = Group.objects.get(name=EDITOR)
-    response = client.post(reverse("admin:auth_user_change", args=[user.pk]), _user_form(user, groups=[editor.pk]))
+    response = client.post(
+        reverse("admin:auth_user_change", args=[user.pk]), _user_form(user, groups=[editor.pk])
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert list(user.groups.values_list("name", flat=True)) == [EDITOR]
     entry = AuditEntry.objects.get(action="role.grant")
