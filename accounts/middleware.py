@@ -8,11 +8,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 from accounts.selectors import staff_has_totp, staff_used_mfa_this_session
+from quitgpt.middleware import DatabaseUnavailableMiddleware
 
 LAST_SEEN_KEY = "accounts.staff_last_seen"
 # Stamp the session at most this often, so that an organiser's every click does not write it.
@@ -35,7 +37,12 @@ class StaffSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         has_session = settings.SESSION_COOKIE_NAME in request.COOKIES
         if has_session:
-            response = self._check_staff(request)
+            try:
+                response = self._check_staff(request)
+            except (OperationalError, InterfaceError) as exc:
+                # Database down while loading the user: the same 503 page as in a view, never a 500,
+                # and never a pass without the checks.
+                return DatabaseUnavailableMiddleware(self.get_response).process_exception(request, exc)
             if response is not None:
                 return response
         response = self.get_response(request)
