@@ -221,9 +221,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 # Password reset mails (organisers only have passwords): as for codes. (Rates, not passwords: bandit's
 # B105 only sees the word in allauth's names.)
-ACCOUNT_RATE_LIMITS["reset_password"] = "20/h/ip,3/h/key"  # nosec B105
-ACCOUNT_RATE_LIMITS["reset_password_from_key"] = "20/m/ip"  # nosec B105
-ACCOUNT_RATE_LIMITS["change_password"] = "5/m/user"  # nosec B105
+ACCOUNT_RATE_LIMITS["reset_password"] = "20/h/ip,3/h/key"  # noqa: S105 # nosec B105
+ACCOUNT_RATE_LIMITS["reset_password_from_key"] = "20/m/ip"  # noqa: S105 # nosec B105
+ACCOUNT_RATE_LIMITS["change_password"] = "5/m/user"  # noqa: S105 # nosec B105
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXIES
 
 # --- Internationalisation -------------------------------------------------------------------------------
