@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.middleware.PermissionsPolicyMiddleware",
     "quitgpt.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.StaffSessionMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
@@ -165,23 +167,64 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # --- Auth (django-allauth) ------------------------------------------------------------------------------
+# Supporters have no password: they sign up with their address alone, verify it with a code, and sign in
+# with a one-time code sent to it. Organisers (staff) sign in with a password, then a TOTP code (MFA is
+# required of staff before any admin page: accounts.middleware.StaffSessionMiddleware).
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "accounts:index"
+ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# The password is optional on the sign-in form: empty, allauth sends a sign-in code instead.
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# A code typed on the page that asked for it, rather than a link: nothing to click in a mail client, and
+# the signup finishes in the same browser session.
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[QuitGPT] "
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_SESSION_REMEMBER = None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "QuitGPT"
+# An idle organiser's session ends after this long (accounts.middleware); supporters keep Django's default.
+STAFF_IDLE_TIMEOUT = 30 * 60
+# Rate limits (allauth counts them in the Django cache: Redis in production, shared by every web node).
+# Format: "<n>/<period>/<what>" where what is ip, key (the address typed) or user; several are ANDed.
+# allauth reads the client address through ALLAUTH_TRUSTED_PROXY_COUNT, set below to TRUSTED_PROXIES so
+# that all visitors behind our proxy do not share one bucket.
+ACCOUNT_RATE_LIMITS = {
+    # Any sign-in attempt: generous per address (a campus or office shares one IP), stops a flood.
+    "login": "30/m/ip",
+    # Wrong passwords: 5 per 5 minutes for one account stops guessing an organiser's password; 10 a
+    # minute from one address stops spraying many accounts. (Also counts wrong TOTP codes per user.)
+    "login_failed": "10/m/ip,5/5m/key",
+    # Asking for a sign-in code sends an email: 3 an hour to one address so that nobody can bomb an
+    # inbox through us, 20 an hour from one client.
+    "request_login_code": "20/h/ip,3/h/key",
+    # Re-sending a verification code to one address: once a minute at most, for the same reason.
+    "confirm_email": "1/m/key",
+    # Creating accounts: a person signs up once; 10 an hour from one address leaves room for a household.
+    "signup": "10/h/ip",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+# Password reset mails (organisers only have passwords): as for codes. (Rates, not passwords: bandit's
+# B105 only sees the word in allauth's names.)
+ACCOUNT_RATE_LIMITS["reset_password"] = "20/h/ip,3/h/key"  # noqa: S105 # nosec B105
+ACCOUNT_RATE_LIMITS["reset_password_from_key"] = "20/m/ip"  # noqa: S105 # nosec B105
+ACCOUNT_RATE_LIMITS["change_password"] = "5/m/user"  # noqa: S105 # nosec B105
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXIES
 
 # --- Internationalisation -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -217,15 +260,42 @@ if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # The __Host- prefix makes the browser refuse the cookie unless it is Secure, for this exact host and
+    # path /: a sibling subdomain cannot plant or overwrite a session or CSRF cookie.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+# Cookies exist only for signed-in people and pages with a CSRF-protected form (sign-in, admin); public
+# pages set none (tests/accounts/test_headers.py), so that a CDN can cache them for everyone.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Framing is refused everywhere (X-Frame-Options and CSP frame-ancestors) except the counter embed, which
+# exempts itself (xframe_options_exempt and its own frame-ancestors).
 X_FRAME_OPTIONS = "DENY"
+# Browser features no page of ours uses, switched off for us and for anything that might be injected
+# (accounts.middleware.PermissionsPolicyMiddleware). "browsing-topics" is the opt-out from ad targeting
+# that replaced FLoC's "interest-cohort" (which Chromium now reports as an unknown feature).
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+}
 
 # Strict policy: no inline script anywhere; everything from our own origin.
 CONTENT_SECURITY_POLICY = {
@@ -240,6 +310,7 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
+        "frame-src": ["'none'"],
     }
 }
 

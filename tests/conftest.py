@@ -291,3 +291,42 @@ def page(browser) -> Iterator:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+# --- Organisers: the admin requires TOTP MFA of staff (accounts.middleware) ----------------------------
+def login_with_mfa(client, user) -> None:
+    """Sign `user` in as allauth leaves a session after password + TOTP code.
+
+    Gives the user a TOTP authenticator if they have none, logs in, and records the MFA step in the
+    session through allauth's own `record_authentication`, so that the admin lets staff in.
+    """
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.test import RequestFactory
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        authenticator = TOTP.activate(user, generate_totp_secret()).instance
+    client.force_login(user)
+    session = client.session
+    request = RequestFactory().get("/")
+    request.session = session
+    record_authentication(request, user, method="mfa", id=authenticator.pk, type="totp")
+    session.save()
+
+
+@pytest.fixture
+def mfa_login():
+    """`mfa_login(client, user)`: sign a staff user in with MFA done, as the admin requires."""
+    return login_with_mfa
+
+
+@pytest.fixture
+def admin_client(db, admin_user):
+    """pytest-django's admin_client, signed in with MFA done (a bare force_login is refused by the admin)."""
+    from django.test import Client
+
+    client = Client()
+    login_with_mfa(client, admin_user)
+    return client

@@ -20,9 +20,9 @@ def alice(db):
 
 
 @pytest.fixture
-def alice_client(alice) -> Client:
+def alice_client(alice, mfa_login) -> Client:
     client = Client()
-    client.force_login(alice)
+    mfa_login(client, alice)
     return client
 
 

@@ -1,0 +1,248 @@
+"""Roles: each sees and changes only its part of the admin. The cases derive from accounts.roles.ROLES, so
+models that other apps bring extend the coverage by themselves."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from accounts.roles import (
+    CAMPAIGN_ADMIN,
+    EDITOR,
+    MODERATOR,
+    ROLES,
+    model_is_installed,
+    role_permission_codenames,
+    roles_missing_models,
+    roles_sync,
+)
+from quitgpt.models import AuditEntry
+from tests.accounts.helpers import make_organiser, make_user
+
+pytestmark = pytest.mark.django_db
+
+# Models named in ROLES that arrive with branches not merged here yet. After merging, the lead empties this
+# set: the test below fails until then, so that every role's part is covered once its model exists.
+PENDING_ON_OTHER_BRANCHES = {
+    "events.rsvp",
+    "events.event",
+    "tally.reportedtally",
+    "pledges.pledgesettings",
+    "pledges.blockeddomain",
+    "pledges.blockedaddress",
+    "pledges.blockednetwork",
+}
+
+
+def _in_admin(label: str) -> bool:
+    return model_is_installed(label) and apps.get_model(label) in admin.site._registry
+
+
+# (role, model, actions) for every model of the mapping that is installed and in the admin.
+ADMIN_CASES = [
+    pytest.param(role, label, actions, id=f"{role}-{label}")
+    for role, grants in ROLES.items()
+    for label, actions in grants.items()
+    if _in_admin(label)
+]
+# (role, model) where another role has the model and this one does not.
+OTHER_ROLE_CASES = [
+    pytest.param(role, label, id=f"{role}-not-{label}")
+    for role in ROLES
+    for label in sorted({lbl for grants in ROLES.values() for lbl in grants})
+    if label not in ROLES[role] and _in_admin(label)
+]
+ALL_ADMIN_MODELS = sorted({lbl for grants in ROLES.values() for lbl in grants if _in_admin(lbl)})
+
+
+def _admin_url(label: str, view: str) -> str:
+    app_label, model_name = label.split(".")
+    return reverse(f"admin:{app_label}_{model_name}_{view}")
+
+
+@pytest.fixture
+def role_client(mfa_login):
+    def make(role: str) -> Client:
+        client = Client()
+        user = make_organiser(f"{role.lower().replace(' ', '-')}@example.org", role=role)
+        mfa_login(client, user)
+        return client
+
+    return make
+
+
+def test_the_migration_creates_the_three_role_groups() -> None:
+    assert set(Group.objects.values_list("name", flat=True)) >= {MODERATOR, EDITOR, CAMPAIGN_ADMIN}
+
+
+def test_the_roles_name_only_models_that_exist_or_are_pending_on_other_branches() -> None:
+    assert roles_missing_models() == PENDING_ON_OTHER_BRANCHES, (
+        "Update PENDING_ON_OTHER_BRANCHES: a model named in accounts.roles.ROLES is missing, or a pending "
+        "one has arrived (remove it so that its role tests run)."
+    )
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_each_role_holds_exactly_the_permissions_of_its_mapping(role: str) -> None:
+    group = Group.objects.get(name=role)
+    held = {
+        f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")
+    }
+    assert held == role_permission_codenames(role)
+    assert held  # every role has at least its audit log view
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_a_role_member_has_its_permissions_and_no_other(role: str) -> None:
+    user = make_organiser("member@example.org", role=role)
+    user = get_user_model().objects.get(pk=user.pk)  # fresh permission cache
+    everything = {perm for other in ROLES for perm in role_permission_codenames(other)}
+    for perm in everything:
+        assert user.has_perm(perm) == (perm in role_permission_codenames(role)), perm
+
+
+def test_the_sync_repairs_a_group_whose_permissions_were_changed_by_hand() -> None:
+    group = Group.objects.get(name=MODERATOR)
+    group.permissions.clear()
+    roles_sync()
+    assert group.permissions.count() == len(role_permission_codenames(MODERATOR))
+
+
+@pytest.mark.parametrize(("role", "label", "actions"), ADMIN_CASES)
+def test_a_role_sees_and_changes_its_part_of_the_admin(role_client, role, label, actions) -> None:
+    client = role_client(role)
+    assert client.get(_admin_url(label, "changelist")).status_code == 200
+    add_status = client.get(_admin_url(label, "add")).status_code
+    # Some admins refuse adding to everyone (the append-only audit log): ask as a superuser would.
+    as_superuser = RequestFactory().get("/")
+    as_superuser.user = get_user_model()(is_superuser=True, is_staff=True, is_active=True)
+    addable = admin.site._registry[apps.get_model(label)].has_add_permission(as_superuser)
+    assert add_status == (200 if "add" in actions and addable else 403)
+    index = client.get(reverse("admin:index")).content.decode()
+    assert _admin_url(label, "changelist") in index
+
+
+@pytest.mark.parametrize(("role", "label"), OTHER_ROLE_CASES)
+def test_another_role_is_refused_that_part_of_the_admin(role_client, role, label) -> None:
+    client = role_client(role)
+    assert client.get(_admin_url(label, "changelist")).status_code == 403
+    assert client.get(_admin_url(label, "add")).status_code == 403
+    assert _admin_url(label, "changelist") not in client.get(reverse("admin:index")).content.decode()
+
+
+@pytest.mark.parametrize("label", ALL_ADMIN_MODELS)
+def test_an_anonymous_visitor_is_sent_to_sign_in(client: Client, label: str) -> None:
+    response = client.get(_admin_url(label, "changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize("label", ALL_ADMIN_MODELS)
+def test_a_staff_member_without_a_role_sees_nothing(mfa_login, label: str) -> None:
+    client = Client()
+    mfa_login(client, make_organiser("norole@example.org"))
+    assert client.get(_admin_url(label, "changelist")).status_code == 403
+
+
+def test_grant_role_gives_the_role_and_staff_status_and_is_audited() -> None:
+    user = make_user("mo@example.org")
+    call_command("grant_role", "mo@example.org", MODERATOR, "--reason", "new volunteer")
+    user.refresh_from_db()
+    assert user.is_staff and user.groups.filter(name=MODERATOR).exists()
+    entry = AuditEntry.objects.get(action="role.grant")
+    assert (entry.target_id, entry.details, entry.reason, entry.actor_label) == (
+        str(user.pk),
+        {"role": MODERATOR},
+        "new volunteer",
+        "system",
+    )
+    call_command("grant_role", "mo", MODERATOR, "--revoke")
+    assert not user.groups.filter(name=MODERATOR).exists()
+    assert AuditEntry.objects.filter(action="role.revoke").count() == 1
+
+
+def test_grant_role_refuses_an_unknown_user_or_role() -> None:
+    with pytest.raises(CommandError):
+        call_command("grant_role", "nobody@example.org", MODERATOR)
+    make_user("mo@example.org")
+    with pytest.raises(CommandError):
+        call_command("grant_role", "mo@example.org", "Overlord")
+
+
+def test_the_admin_action_gives_a_role_and_is_audited(admin_client: Client) -> None:
+    user = make_user("ed@example.org")
+    response = admin_client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "grant_editor", "_selected_action": [user.pk]},
+    )
+    assert response.status_code == 302
+    assert user.groups.filter(name=EDITOR).exists()
+    entry = AuditEntry.objects.get(action="role.grant")
+    assert entry.details == {"role": EDITOR} and entry.actor_label == "admin"
+
+
+def _user_form(user, **changes) -> dict:
+    data = {
+        "username": user.username,
+        "email": user.email,
+        "first_name": "",
+        "last_name": "",
+        "is_active": "on",
+        "is_staff": "on" if user.is_staff else "",
+        "groups": [g.pk for g in user.groups.all()],
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "initial-date_joined_0": "2026-01-01",
+        "initial-date_joined_1": "00:00:00",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v != ""}
+
+
+def test_changing_roles_in_the_user_form_is_audited(role_client) -> None:
+    client = role_client(CAMPAIGN_ADMIN)
+    user = make_user("ed@example.org", staff=True)
+    editor = Group.objects.get(name=EDITOR)
+    response = client.post(
+        reverse("admin:auth_user_change", args=[user.pk]), _user_form(user, groups=[editor.pk])
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(user.groups.values_list("name", flat=True)) == [EDITOR]
+    entry = AuditEntry.objects.get(action="role.grant")
+    assert entry.details == {"role": EDITOR, "via": "admin"}
+    assert entry.actor_label.startswith("campaign-admin")
+
+
+def test_a_campaign_admin_cannot_make_anyone_a_superuser(role_client) -> None:
+    client = role_client(CAMPAIGN_ADMIN)
+    user = make_user("ed@example.org", staff=True)
+    client.post(
+        reverse("admin:auth_user_change", args=[user.pk]),
+        _user_form(user, is_superuser="on"),
+    )
+    user.refresh_from_db()
+    assert not user.is_superuser
+
+
+def test_a_campaign_admin_cannot_edit_a_superuser(role_client, admin_user) -> None:
+    client = role_client(CAMPAIGN_ADMIN)
+    response = client.post(
+        reverse("admin:auth_user_change", args=[admin_user.pk]), _user_form(admin_user, is_active="")
+    )
+    assert response.status_code == 403
+    admin_user.refresh_from_db()
+    assert admin_user.is_active
+
+
+def test_a_campaign_admin_can_only_hand_out_roles(role_client) -> None:
+    client = role_client(CAMPAIGN_ADMIN)
+    Group.objects.create(name="Something else")
+    user = make_user("ed@example.org", staff=True)
+    html = client.get(reverse("admin:auth_user_change", args=[user.pk])).content.decode()
+    assert "Something else" not in html and EDITOR in html
