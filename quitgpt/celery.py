@@ -14,3 +14,21 @@ app.autodiscover_tasks()
 
 # Every periodic job, in one place, each with the reason for its cadence. Apps add their entries here.
 app.conf.beat_schedule = {}
+
+# --- events ---
+app.conf.beat_schedule.update(
+    {
+        # Owed RSVP emails (broker down, worker killed) are re-sent within about a minute: a person
+        # waiting for a confirmation link should not wait longer.
+        "events-sweep-owed-rsvp-emails": {
+            "task": "events.tasks.sweep_owed_rsvp_emails",
+            "schedule": 60.0,
+        },
+        # Reminders go once per RSVP when the event starts within EVENTS_REMINDER_HOURS; every 15 minutes
+        # keeps them close to "the day before" without scanning often (the query is indexed and small).
+        "events-send-reminders": {
+            "task": "events.tasks.send_event_reminders",
+            "schedule": 15 * 60.0,
+        },
+    }
+)
