@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events import services
-from events.models import Event, EventStatus, Rsvp
+from events.models import Event, EventStatus, Rsvp, validate_timezone
 from events.timezones import NonexistentLocalTime, localize
 from quitgpt.audit import audit_record
 
@@ -57,6 +57,10 @@ class EventAdminForm(forms.ModelForm):
         start, end = self._wall_clock("start_local"), self._wall_clock("end_local")
         if not tz_name or start is None or end is None:
             return cleaned
+        try:
+            validate_timezone(tz_name)
+        except forms.ValidationError:
+            return cleaned  # the model's validation reports it on the time zone field
         for field, value in (("start_local", start), ("end_local", end)):
             try:
                 aware = localize(value, tz_name)

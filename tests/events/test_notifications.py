@@ -158,3 +158,23 @@ def test_organisers_see_the_lists_in_the_admin(admin_client, client) -> None:
     assert admin_client.get("/admin/events/rsvp/?status=confirmed").status_code == 200
     assert admin_client.get("/admin/events/event/add/").status_code == 200
     assert client.get("/admin/events/rsvp/").status_code == 302
+
+
+def test_an_organiser_creates_an_event_in_local_time_and_it_is_audited(admin_client, admin_user) -> None:
+    from events.models import Event
+
+    data = {
+        "title": "Vigil", "title_fr": "Veillée", "slug": "vigil", "description": "", "description_fr": "",
+        "timezone": "Europe/Paris", "start_local_0": "2026-07-14", "start_local_1": "18:00",
+        "end_local_0": "2026-07-14", "end_local_1": "20:00", "venue": "", "address": "", "city": "Paris",
+        "country": "FR", "latitude": "", "longitude": "", "organiser_contact": "", "capacity": "",
+        "status": "scheduled", "published": "on",
+    }  # fmt: skip
+    response = admin_client.post("/admin/events/event/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = Event.objects.get(slug="vigil")
+    assert event.starts_at.isoformat() == "2026-07-14T16:00:00+00:00"  # 18:00 CEST
+    assert AuditEntry.objects.filter(action="events.event_create", actor=admin_user).exists()
+    data.update(slug="vigil-2", timezone="Not/AZone")
+    response = admin_client.post("/admin/events/event/add/", data)
+    assert response.status_code == 200 and "is not a known time zone" in response.content.decode()
