@@ -166,3 +166,19 @@ def test_the_email_is_in_the_language_of_the_rsvp(
     assert "Rassemblement" in message.subject
     assert "/fr/events/rsvp/confirm/" in message.body
     assert Rsvp.objects.get().language == "fr"
+
+
+def test_confirming_when_the_event_is_full_shows_the_place_on_the_waitlist(
+    client, mailoutbox, django_capture_on_commit_callbacks, same_origin, django_assert_max_num_queries
+) -> None:
+    event = make_event(capacity=1)
+    make_rsvp(event, status=RsvpStatus.CONFIRMED)
+    with django_assert_max_num_queries(2):
+        page = client.get(f"/events/{event.slug}/")
+    assert "Full: new RSVPs join the waitlist." in text(page)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(rsvp_url(event), {"email": "late@example.org"}, **same_origin)
+    confirm = link_in(mailoutbox[0].body, "confirm")
+    result = text(client.post(confirm, **same_origin))
+    assert "You're on the waitlist." in result and "you are number 1 in line" in result
+    assert Rsvp.objects.get(email="late@example.org").status == RsvpStatus.WAITLISTED
