@@ -26,3 +26,24 @@ app.conf.beat_schedule.update(
         },
     }
 )
+
+# --- events ---
+# Every events task (RSVP emails, change notices, reminders, the sweep) runs on the "email" queue. Routes
+# rather than `@shared_task(queue=...)`, which Celery 5.7 deprecates (a warning, an error in our tests).
+app.conf.task_routes = {**(app.conf.task_routes or {}), "events.tasks.*": {"queue": "email"}}
+app.conf.beat_schedule.update(
+    {
+        # Owed RSVP emails (broker down, worker killed) are re-sent within about a minute: a person
+        # waiting for a confirmation link should not wait longer.
+        "events-sweep-owed-rsvp-emails": {
+            "task": "events.tasks.sweep_owed_rsvp_emails",
+            "schedule": 60.0,
+        },
+        # Reminders go once per RSVP when the event starts within EVENTS_REMINDER_HOURS; every 15 minutes
+        # keeps them close to "the day before" without scanning often (the query is indexed and small).
+        "events-send-reminders": {
+            "task": "events.tasks.send_event_reminders",
+            "schedule": 15 * 60.0,
+        },
+    }
+)

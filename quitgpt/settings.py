@@ -341,3 +341,8 @@ LOGGING = {
 # --- alternatives ---
 # Suggestions accepted from one client address per hour (abuse limit on the public form).
 ALTERNATIVES_SUGGESTIONS_PER_HOUR = env_int("ALTERNATIVES_SUGGESTIONS_PER_HOUR", 5, minimum=1, maximum=1000)
+# --- events ---------------------------------------------------------------------------------------------
+# Confirmed RSVPs get their reminder when the event starts within this many hours (the day before).
+EVENTS_REMINDER_HOURS = env_int("EVENTS_REMINDER_HOURS", 24, minimum=1, maximum=168)
+# More RSVPs than this from one IP address in an hour are dropped silently (same answer to the visitor).
+EVENTS_RSVPS_PER_IP_PER_HOUR = env_int("EVENTS_RSVPS_PER_IP_PER_HOUR", 20, minimum=1)

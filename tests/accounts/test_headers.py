@@ -24,8 +24,14 @@ PUBLIC_PAGES = [
     "/supporters/",
     "/how-we-count/",
     "/privacy/",
+    "/alternatives/claude/",
+    "/alternatives/compare/",
+    "/alternatives/how-to-switch/",
+    "/events/san-francisco-protest-2026-03-03/",
 ]
 PUBLIC_APIS = [
+    "/events/feed.ics",
+    "/events/san-francisco-protest-2026-03-03.ics",
     "/api/tally",
     "/api/alternatives",
     "/api/events",

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pledges.normalise import normalise_email
+
+
+class RsvpForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    name = forms.CharField(
+        label=_("Your name (optional)"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    # A honeypot: hidden from people by CSS, filled by naive bots. Filled means "answer, do nothing".
+    website = forms.CharField(
+        required=False,
+        label=_("Leave this empty"),
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        try:
+            normalise_email(email)
+        except ValueError:
+            raise forms.ValidationError(_("Enter a valid email address.")) from None
+        return email
+
+    def is_bot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
