@@ -191,7 +191,9 @@ def _enqueue_email(pledge_id: int) -> None:
         send_pledge_email.delay(pledge_id)
     except Exception:
         # The broker is down: the pledge is saved and its email is owed; the sweep will send it.
-        logger.warning("could not enqueue the email of pledge %s; the sweep will send it", pledge_id, exc_info=True)
+        logger.warning(
+            "could not enqueue the email of pledge %s; the sweep will send it", pledge_id, exc_info=True
+        )
 
 
 def pledge_create(

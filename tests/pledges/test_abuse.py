@@ -30,9 +30,7 @@ def test_it_ships_a_list_of_disposable_mail_domains() -> None:
     assert BlockedDomain.objects.filter(domain="mailinator.com").exists()
 
 
-@pytest.mark.parametrize(
-    "email", ["someone@mailinator.com", "x@sub.mailinator.com", "Someone@YOPMAIL.com"]
-)
+@pytest.mark.parametrize("email", ["someone@mailinator.com", "x@sub.mailinator.com", "Someone@YOPMAIL.com"])
 def test_a_blocked_domain_is_answered_like_a_pledge_and_saves_nothing(sign, outbox, email) -> None:
     response = sign(email=email)
     assert response.status_code == 303 and response["Location"] == ACCEPTED
@@ -47,7 +45,9 @@ def test_a_blocked_address_matches_every_spelling_of_the_mailbox(sign, outbox) -
     assert not Pledge.objects.exists()
 
 
-@pytest.mark.parametrize(("network", "ip"), [("203.0.113.0/24", "203.0.113.77"), ("2001:db8::/32", "2001:db8::1")])
+@pytest.mark.parametrize(
+    ("network", "ip"), [("203.0.113.0/24", "203.0.113.77"), ("2001:db8::/32", "2001:db8::1")]
+)
 def test_a_blocked_ip_range_is_checked_against_the_live_client_address(sign, outbox, network, ip) -> None:
     BlockedNetwork.objects.create(network=network)
     assert sign(ip=ip)["Location"] == ACCEPTED
@@ -92,7 +92,12 @@ def test_organisers_can_change_the_limits_without_a_deploy(sign) -> None:
     PledgeSettings.objects.update(short_limit=3, long_limit=10)
     for n in range(4):
         sign(email=f"n{n}@example.org")
-    assert list(Pledge.objects.order_by("pk").values_list("suspicious", flat=True)) == [False, False, False, True]
+    assert list(Pledge.objects.order_by("pk").values_list("suspicious", flat=True)) == [
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 @pytest.mark.redis
@@ -150,7 +155,11 @@ def test_the_client_address_is_read_through_the_declared_proxies_only(
     from tests.pledges.conftest import FORM
 
     Client().post(
-        "/pledge/", FORM, HTTP_SEC_FETCH_SITE="same-origin", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded
+        "/pledge/",
+        FORM,
+        HTTP_SEC_FETCH_SITE="same-origin",
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR=forwarded,
     )
     assert Pledge.objects.get().ip_hash == ip_hash(expected)
 
@@ -161,6 +170,10 @@ def test_a_blocked_range_uses_the_forwarded_address_behind_a_trusted_proxy(setti
     settings.TRUSTED_PROXIES = 1
     BlockedNetwork.objects.create(network="203.0.113.0/24")
     client.post(
-        "/pledge/", FORM, HTTP_SEC_FETCH_SITE="same-origin", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9"
+        "/pledge/",
+        FORM,
+        HTTP_SEC_FETCH_SITE="same-origin",
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
     )
     assert not Pledge.objects.exists()

@@ -63,7 +63,9 @@ def test_this_wasnt_me_deletes_the_pending_pledge_and_forgets_the_address(client
 
 def test_a_forged_cross_site_confirmation_is_refused(client, sign, outbox) -> None:
     sign()
-    response = client.post(link_in(outbox[0], "confirm"), {"action": "confirm"}, HTTP_SEC_FETCH_SITE="cross-site")
+    response = client.post(
+        link_in(outbox[0], "confirm"), {"action": "confirm"}, HTTP_SEC_FETCH_SITE="cross-site"
+    )
     assert response.status_code == 403
     assert Pledge.objects.get().status == "pending"
 
@@ -125,7 +127,6 @@ def test_the_sweep_sends_what_is_owed_once_and_only_after_the_grace(outbox) -> N
 def test_when_the_broker_is_down_the_pledge_is_saved_and_the_sweep_sends_it(client, outbox) -> None:
     """Enqueueing for real against a dead broker: the request still succeeds, and the sweep sends."""
     from quitgpt.celery import app
-
     from tests.pledges.conftest import FORM
 
     saved = app.conf.broker_url, app.conf.task_always_eager
@@ -197,7 +198,9 @@ def test_the_email_task_retries_with_backoff_on_the_email_queue() -> None:
 def test_a_real_worker_sends_the_confirmation_through_smtp(client, celery_worker, smtp_mailbox) -> None:
     from tests.pledges.conftest import FORM
 
-    response = client.post("/pledge/", {**FORM, "email": "worker@example.org"}, HTTP_SEC_FETCH_SITE="same-origin")
+    response = client.post(
+        "/pledge/", {**FORM, "email": "worker@example.org"}, HTTP_SEC_FETCH_SITE="same-origin"
+    )
     assert response.status_code == 303
     [message] = smtp_mailbox.wait_for(1, timeout=30)
     assert message["Subject"] == "Confirm your QuitGPT pledge"

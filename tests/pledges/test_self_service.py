@@ -45,8 +45,13 @@ def test_a_supporter_changes_name_and_consents(client) -> None:
     path = manage_path(pledge)
     response = client.post(
         path,
-        {"action": "update", "supporter": pledge.supporter_id, "first_name": "Joanna", "wall_consent": "on",
-         "updates_consent": "on"},
+        {
+            "action": "update",
+            "supporter": pledge.supporter_id,
+            "first_name": "Joanna",
+            "wall_consent": "on",
+            "updates_consent": "on",
+        },
         **POST,
     )
     assert response.status_code == 303 and response["Location"] == f"{path}?done=updated"
@@ -59,7 +64,9 @@ def test_a_supporter_changes_name_and_consents(client) -> None:
 def test_a_bad_name_on_the_manage_page_is_a_form_error(client) -> None:
     pledge = make_pledge(status="confirmed")
     response = client.post(
-        manage_path(pledge), {"action": "update", "supporter": pledge.supporter_id, "first_name": "=cmd"}, **POST
+        manage_path(pledge),
+        {"action": "update", "supporter": pledge.supporter_id, "first_name": "=cmd"},
+        **POST,
     )
     assert response.status_code == 400
     assert "cannot start with" in response.content.decode()
@@ -69,7 +76,9 @@ def test_a_supporter_withdraws_a_pledge_and_it_leaves_the_count(client) -> None:
     pledge = make_pledge(status="confirmed")
     Supporter.objects.update(tally_dirty=False)
     response = client.post(
-        manage_path(pledge), {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk}, **POST
+        manage_path(pledge),
+        {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk},
+        **POST,
     )
     assert response.status_code == 303
     pledge.refresh_from_db()
@@ -86,7 +95,9 @@ def test_one_cannot_withdraw_someone_elses_pledge_with_ones_own_link(client) -> 
     )
     assert response.status_code == 400
     response = client.post(
-        manage_path(mine), {"action": "withdraw", "supporter": theirs.supporter_id, "pledge": theirs.pk}, **POST
+        manage_path(mine),
+        {"action": "withdraw", "supporter": theirs.supporter_id, "pledge": theirs.pk},
+        **POST,
     )
     assert response.status_code == 400
     assert Pledge.objects.get(pk=theirs.pk).status == "confirmed"
@@ -110,12 +121,16 @@ def test_a_supporter_erases_their_data(client) -> None:
     path = manage_path(pledge)
     refused = client.post(path, {"action": "erase", "supporter": pledge.supporter_id}, **POST)
     assert refused.status_code == 400  # the box must be ticked
-    response = client.post(path, {"action": "erase", "supporter": pledge.supporter_id, "confirm_erase": "yes"}, **POST)
+    response = client.post(
+        path, {"action": "erase", "supporter": pledge.supporter_id, "confirm_erase": "yes"}, **POST
+    )
     assert response.status_code == 303 and response["Location"] == "/pledge/erased/"
     supporter = Supporter.objects.get()
     assert supporter.email_normalised == f"erased-{supporter.pk}" and supporter.tally_dirty
     for row in Pledge.objects.values():
-        assert row["email"] == "" and row["first_name"] == "" and row["message"] == "" and row["ip_hash"] == ""
+        assert (
+            row["email"] == "" and row["first_name"] == "" and row["message"] == "" and row["ip_hash"] == ""
+        )
         assert "gone" not in row["email_normalised"]
         assert row["status"] == "withdrawn"
     assert not Pledge.objects.counted().exists()
@@ -162,11 +177,15 @@ def test_my_pledges_lists_pledges_of_verified_addresses_only(client, alice) -> N
 def test_my_pledges_offers_the_same_actions(client, alice) -> None:
     pledge = make_pledge(status="confirmed", email="alice@example.org")
     client.force_login(alice)
-    client.post("/accounts/pledges/", {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk})
+    client.post(
+        "/accounts/pledges/", {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk}
+    )
     assert Pledge.objects.get().status == "withdrawn"
     data = json.loads(client.get("/accounts/pledges/my-data.json").content)
     assert data["pledges"][0]["email"] == "alice@example.org"
-    client.post("/accounts/pledges/", {"action": "erase", "supporter": pledge.supporter_id, "confirm_erase": "yes"})
+    client.post(
+        "/accounts/pledges/", {"action": "erase", "supporter": pledge.supporter_id, "confirm_erase": "yes"}
+    )
     assert Pledge.objects.get().email == ""
 
 
@@ -175,7 +194,10 @@ def test_another_user_cannot_act_on_alices_pledges(client, alice) -> None:
     bob = get_user_model().objects.create_user("bob", "bob@example.org", "pw")
     EmailAddress.objects.create(user=bob, email="bob@example.org", verified=True, primary=True)
     client.force_login(bob)
-    assert "No pledge is linked to your verified email addresses." in client.get("/accounts/pledges/").content.decode()
+    assert (
+        "No pledge is linked to your verified email addresses."
+        in client.get("/accounts/pledges/").content.decode()
+    )
     response = client.post(
         "/accounts/pledges/", {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk}
     )

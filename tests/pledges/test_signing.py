@@ -105,7 +105,7 @@ def test_many_concurrent_identical_submissions_create_exactly_one_pledge() -> No
         try:
             barrier.wait()
             pledge_create(
-                email="Race.Condition+%d@gmail.com" % n,
+                email=f"Race.Condition+{n}@gmail.com",
                 kinds=["cancelled", "shared"],
                 country="DE",
                 ip=f"198.51.100.{n}",
