@@ -93,6 +93,7 @@ class PledgeForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.fields["country"].choices = [("", _("Choose your country")), *countries]
 
@@ -117,6 +118,10 @@ class PledgeForm(forms.Form):
 
 
 class SupporterDetailsForm(forms.Form):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     first_name = forms.CharField(label=_("First name"), max_length=50, required=False)
     wall_consent = forms.BooleanField(
         label=_("Show my first name, country and message on the supporters wall"), required=False

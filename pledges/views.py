@@ -123,7 +123,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 @cache_control(public=True, max_age=300)
 def thanks(request: HttpRequest, code: str) -> HttpResponse:
-    if not services.SHARE_CODE_RE.match(code) or not Pledge.objects.filter(share_code=code).exists():
+    if not services.SHARE_CODE_RE.match(code):
+        raise Http404
+    if not Pledge.objects.filter(share_code=code, status=PledgeStatus.CONFIRMED).exists():
         raise Http404
     return render(request, "pledges/thanks.html", {"share_code": code})
 

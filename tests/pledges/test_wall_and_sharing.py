@@ -106,6 +106,8 @@ def test_each_share_link_carries_its_network_as_utm_source(client) -> None:
 
 def test_an_unknown_thank_you_page_is_a_404(client) -> None:
     assert client.get("/pledge/thanks/nope123456/").status_code == 404
+    pending = make_pledge(status="pending")
+    assert client.get(f"/pledge/thanks/{pending.share_code}/").status_code == 404
 
 
 def test_visits_through_a_referral_code_are_counted_without_a_cookie(client) -> None:
