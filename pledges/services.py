@@ -118,7 +118,7 @@ def _anonymise_empty_supporters(supporter_ids: Iterable[int]) -> None:
     Supporter.objects.filter(pk__in=ids, pledges__isnull=True).update(
         email_normalised=Concat(Value("erased-"), Cast("id", CharField())),
         manage_salt="",
-        manage_token_hash="",
+        manage_token_hash="",  # nosec B106 - clearing, not a password
         tally_dirty=True,
     )
 
@@ -447,9 +447,9 @@ _ANONYMOUS_PLEDGE = {
     "wall_consent": False,
     "updates_consent": False,
     "ip_hash": "",
-    "token_hash": "",
-    "token_expires_at": None,
-    "manage_token_hash": "",
+    "token_hash": "",  # nosec B105 - clearing, not a password
+    "token_expires_at": None,  # nosec B105
+    "manage_token_hash": "",  # nosec B105
     "email_owed": "",
     "email_owed_since": None,
     "email_claimed_at": None,
@@ -471,7 +471,10 @@ def supporter_erase(*, supporter: Supporter) -> None:
             **_ANONYMOUS_PLEDGE,
         )
         Supporter.objects.filter(pk=supporter.pk).update(
-            email_normalised=f"erased-{supporter.pk}", manage_salt="", manage_token_hash="", tally_dirty=True
+            email_normalised=f"erased-{supporter.pk}",
+            manage_salt="",
+            manage_token_hash="",  # nosec B106 - clearing, not a password
+            tally_dirty=True,
         )
 
 
@@ -659,7 +662,7 @@ def pledges_anonymise_all(*, actor: Any | None = None) -> int:
         Supporter.objects.update(
             email_normalised=Concat(Value("erased-"), Cast("id", CharField())),
             manage_salt="",
-            manage_token_hash="",
+            manage_token_hash="",  # nosec B106 - clearing, not a password
             tally_dirty=True,
         )
         audit_record(actor=actor, action="pledges.anonymise_all", details={"count": count})
