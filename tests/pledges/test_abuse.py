@@ -177,3 +177,25 @@ def test_a_blocked_range_uses_the_forwarded_address_behind_a_trusted_proxy(setti
         HTTP_X_FORWARDED_FOR="203.0.113.9",
     )
     assert not Pledge.objects.exists()
+
+
+def test_when_redis_is_down_signing_works_and_limits_fall_back_to_the_database(settings, sign) -> None:
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    assert sign(email="first@example.org")["Location"] == ACCEPTED
+    assert sign(email="second@example.org")["Location"] == ACCEPTED
+    assert list(Pledge.objects.order_by("pk").values_list("suspicious", flat=True)) == [False, True]
+
+
+def test_signing_takes_a_bounded_number_of_queries(sign, client, django_assert_max_num_queries) -> None:
+    sign(email="warm@example.org", ip="192.0.2.1")
+    with django_assert_max_num_queries(3):
+        client.get("/pledge/")
+    # 16 to sign, 6 to send the email inline (a worker sends it in production).
+    with django_assert_max_num_queries(24):
+        sign(email="new@example.org", ip="192.0.2.2")
