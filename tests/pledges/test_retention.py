@@ -63,3 +63,13 @@ def test_anonymising_at_the_end_erases_personal_data_and_keeps_every_count() -> 
         assert "@" not in row["email_normalised"]
     assert not Supporter.objects.filter(email_normalised__contains="@").exists()
     assert Supporter.objects.filter(tally_dirty=True).count() == Supporter.objects.count()
+
+
+def test_the_sweep_and_the_purge_are_scheduled_on_registered_tasks() -> None:
+    from quitgpt.celery import app
+
+    schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
+    assert schedule["pledges.tasks.sweep_owed_pledge_emails"] <= 60
+    assert schedule["pledges.tasks.purge_pending_pledges"] <= 3600
+    for name in ("pledges.tasks.sweep_owed_pledge_emails", "pledges.tasks.purge_pending_pledges"):
+        assert name in app.tasks
