@@ -178,3 +178,24 @@ def test_the_email_has_a_text_and_an_html_part_with_a_long_random_token(sign, ou
     pledge = Pledge.objects.get()
     assert token not in pledge.token_hash and len(pledge.token_hash) == 64
     assert mail.outbox[0].to == ["jane@example.org"]
+
+
+def test_the_cookie_free_forms_work_under_strict_csrf_checks(django_capture_on_commit_callbacks) -> None:
+    """Browsers post these forms without a CSRF cookie: the same-origin check replaces it."""
+    from django.test import Client
+
+    from pledges.services import manage_token_for
+    from tests.pledges.conftest import link_in
+
+    browser = Client(enforce_csrf_checks=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post("/pledge/", FORM, HTTP_SEC_FETCH_SITE="same-origin")
+    assert response.status_code == 303
+    path = link_in(mail.outbox[-1], "confirm")
+    assert browser.post(path, {"action": "confirm"}, HTTP_SEC_FETCH_SITE="same-origin").status_code == 302
+    pledge = Pledge.objects.get()
+    manage = f"/pledge/manage/{manage_token_for(pledge.supporter)}/"
+    data = {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk}
+    assert browser.post(manage, data, HTTP_SEC_FETCH_SITE="same-origin").status_code == 303
+    assert Pledge.objects.get().status == "withdrawn"
+    assert not browser.cookies
