@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import ipaddress
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -30,10 +35,15 @@ class Supporter(TimeStampedModel):
 
     email_normalised = models.CharField(max_length=254, unique=True)
     tally_dirty = models.BooleanField(default=True, editable=False)
+    # The private manage link is derived from SECRET_KEY and this salt (so every email can carry it
+    # without storing it); only its hash is stored, for the look-up. A new salt revokes old links.
+    manage_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
+    manage_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         indexes = [
             models.Index(fields=["id"], name="pledges_supporter_dirty", condition=Q(tally_dirty=True)),
+            models.Index(fields=["manage_token_hash"], name="pledges_supporter_manage"),
         ]
 
     def __str__(self) -> str:
@@ -65,6 +75,9 @@ class Pledge(TimeStampedModel, DoubleOptIn):
     ip_hash = models.CharField(max_length=64, blank=True, editable=False)
     manage_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # When the current request to confirm was made (a withdrawn pledge signed again starts anew):
+    # unconfirmed pledges are purged 7 days after it.
+    requested_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = PledgeQuerySet.as_manager()
 
@@ -86,7 +99,119 @@ class Pledge(TimeStampedModel, DoubleOptIn):
             models.Index(fields=["status", "created_at"], name="pledges_status_created"),
             models.Index(fields=["manage_token_hash"], name="pledges_manage_token"),
             models.Index(fields=["ip_hash", "created_at"], name="pledges_ip_created"),
+            models.Index(
+                fields=["-confirmed_at"],
+                name="pledges_wall",
+                condition=Q(status="confirmed", suspicious=False, wall_consent=True, message_approved=True),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"pledge #{self.pk} ({self.kind}, {self.status})"
+
+
+class PledgeSettings(models.Model):
+    """The organisers' switches, one row (pk=1), edited in the admin: no deploy needed."""
+
+    signing_paused = models.BooleanField(
+        _("signing paused"), default=False, help_text=_("Stops new pledges at once; confirmations go on.")
+    )
+    short_limit = models.PositiveIntegerField(_("pledges per IP in the short window"), default=1)
+    short_window = models.PositiveIntegerField(_("short window (seconds)"), default=60)
+    long_limit = models.PositiveIntegerField(_("pledges per IP in the long window"), default=5)
+    long_window = models.PositiveIntegerField(_("long window (seconds)"), default=300)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("pledge settings")
+        verbose_name_plural = _("pledge settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="pledges_settings_singleton"),
+            models.CheckConstraint(
+                condition=Q(short_window__gte=1, long_window__gte=1), name="pledges_settings_windows_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Pledge settings"))
+
+    @classmethod
+    def load(cls) -> PledgeSettings:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class BlockedDomain(TimeStampedModel):
+    """Pledges from this domain (or a subdomain of it) are silently dropped."""
+
+    domain = models.CharField(_("domain"), max_length=253, unique=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    shipped = models.BooleanField(
+        _("shipped list"), default=False, help_text=_("From the disposable-mail list shipped with the site.")
+    )
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = _("blocked email domain")
+        verbose_name_plural = _("blocked email domains")
+        constraints = [
+            models.CheckConstraint(condition=Q(domain=Lower("domain")), name="pledges_domain_lower"),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class BlockedAddress(TimeStampedModel):
+    """One blocked mailbox, matched on the normalised address."""
+
+    email_normalised = models.CharField(_("address (normalised)"), max_length=254, unique=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["email_normalised"]
+        verbose_name = _("blocked address")
+        verbose_name_plural = _("blocked addresses")
+
+    def __str__(self) -> str:
+        return self.email_normalised
+
+
+def validate_network(value: str) -> None:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise ValidationError(
+            _("Enter an IP address or range, e.g. 203.0.113.0/24 or 2001:db8::/32.")
+        ) from None
+
+
+class BlockedNetwork(TimeStampedModel):
+    """An IP address or range whose submissions are silently dropped (checked against the live IP)."""
+
+    network = models.CharField(_("IP range"), max_length=64, unique=True, validators=[validate_network])
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["network"]
+        verbose_name = _("blocked IP range")
+        verbose_name_plural = _("blocked IP ranges")
+
+    def __str__(self) -> str:
+        return self.network
+
+
+class ReferralVisit(models.Model):
+    """Visits through one share code on one day: a counter, no cookie and no visitor data."""
+
+    code = models.CharField(max_length=16)
+    day = models.DateField()
+    visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("referral visits")
+        verbose_name_plural = _("referral visits")
+        constraints = [models.UniqueConstraint(fields=["code", "day"], name="pledges_referral_code_day")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.day}: {self.visits}"

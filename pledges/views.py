@@ -1,13 +1,284 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+"""Thin views: parse, call a service, render or redirect.
+
+Public pages set no cookie (a CDN may cache them): their forms use same_origin_post instead of the CSRF
+cookie, and results are shown by redirecting to a page, not by django.contrib.messages. Pages reached
+through a private token (confirm, manage) are never cached and send no Referer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from pledges import selectors, services
+from pledges.forms import PledgeForm, SupporterDetailsForm
+from pledges.models import Pledge, PledgeSettings, PledgeStatus, Supporter
+from quitgpt.net import client_ip
+from quitgpt.security import same_origin_post
+
+WALL_PAGE_SIZE = 50
 
 
-@require_safe
+def counts_referrals(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Count a visit through `?ref=<share code>`, without a cookie. Such a response is not cached, so
+    that every visit reaches us."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        code = request.GET.get("ref", "")
+        response = view(request, *args, **kwargs)
+        if code and request.method == "GET":
+            services.referral_visit_record(code=code)
+            patch_cache_control(response, private=True, no_cache=True, max_age=0)
+        return response
+
+    return wrapper
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """A page reached through a private link: never stored, and the link never leaks in a Referer."""
+    patch_cache_control(response, private=True, no_store=True, max_age=0)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@same_origin_post
+@counts_referrals
 def pledge(request: HttpRequest) -> HttpResponse:
-    return render(request, "pledges/pledge.html")
+    paused = PledgeSettings.load().signing_paused
+    if request.method != "POST":
+        form = PledgeForm(initial={"ref": request.GET.get("ref", "")})
+        response = render(request, "pledges/pledge.html", {"form": form, "paused": paused})
+        if not request.GET.get("ref"):
+            patch_cache_control(response, public=True, max_age=60)
+        return response
+    if paused:
+        return render(request, "pledges/pledge.html", {"paused": True}, status=503)
+    form = PledgeForm(request.POST)
+    if not form.is_valid():
+        return render(request, "pledges/pledge.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    try:
+        services.pledge_create(
+            email=data["email"],
+            kinds=data["kinds"],
+            country=data["country"],
+            first_name=data["first_name"],
+            message=data["message"],
+            wall_consent=data["wall_consent"],
+            updates_consent=data["updates_consent"],
+            language=get_language() or "en",
+            referral_code=data["ref"],
+            ip=client_ip(request),
+            honeypot=data["website"],
+        )
+    except services.SigningPaused:
+        return render(request, "pledges/pledge.html", {"paused": True}, status=503)
+    # The same answer whatever happened: new, repeated, blocked or flagged.
+    return HttpResponseRedirect(reverse("pledges:check_email"), status=303)
 
 
 @require_safe
+@cache_control(public=True, max_age=300)
+def check_email(request: HttpRequest) -> HttpResponse:
+    return render(request, "pledges/check_email.html")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@same_origin_post
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows what will be confirmed and a button; only the POST confirms, because mail scanners open
+    links."""
+    found = selectors.pledge_by_confirm_token(token)
+    if found is None:
+        return _private(render(request, "pledges/link_invalid.html", status=404))
+    if request.method == "POST":
+        if request.POST.get("action") == "reject":
+            services.pledge_reject(token=token)
+            return _private(render(request, "pledges/rejected.html"))
+        confirmed = services.pledge_confirm(token=token)
+        if confirmed is not None and confirmed.status == PledgeStatus.CONFIRMED:
+            return _private(redirect("pledges:thanks", code=confirmed.share_code, permanent=False))
+        return _private(render(request, "pledges/link_invalid.html", status=404))
+    pending = selectors.pending_pledges_of(found.supporter_id)
+    if not pending and found.status == PledgeStatus.CONFIRMED:
+        return _private(redirect("pledges:thanks", code=found.share_code))
+    if not pending:
+        return _private(render(request, "pledges/link_invalid.html", status=404))
+    return _private(render(request, "pledges/confirm.html", {"pledges": pending, "token": token}))
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+def thanks(request: HttpRequest, code: str) -> HttpResponse:
+    if not services.SHARE_CODE_RE.match(code):
+        raise Http404
+    if not Pledge.objects.filter(share_code=code, status=PledgeStatus.CONFIRMED).exists():
+        raise Http404
+    return render(request, "pledges/thanks.html", {"share_code": code})
+
+
+@require_safe
+@cache_control(public=True, max_age=60)
+@counts_referrals
 def supporters(request: HttpRequest) -> HttpResponse:
-    return render(request, "pledges/supporters.html")
+    paginator = Paginator(selectors.wall_pledges(), WALL_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "pledges/supporters.html", {"page": page})
+
+
+# --- Self-service: the manage link and "My pledges" share one handler --------------------------------
+def _self_service(
+    request: HttpRequest, *, supporters: list[Supporter], here: str, export_url: str
+) -> HttpResponse:
+    own = {s.pk: s for s in supporters}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        supporter = own.get(_int(request.POST.get("supporter")))
+        if supporter is None:
+            return HttpResponse(status=400)
+        if action == "update":
+            form = SupporterDetailsForm(request.POST)
+            if not form.is_valid():
+                return _render_self_service(
+                    request, supporters, export_url, errors={supporter.pk: form}, status=400
+                )
+            services.supporter_update(supporter=supporter, **form.cleaned_data)
+            return HttpResponseRedirect(f"{here}?done=updated", status=303)
+        if action == "withdraw":
+            target = Pledge.objects.filter(supporter=supporter, pk=_int(request.POST.get("pledge"))).first()
+            if target is None:
+                return HttpResponse(status=400)
+            services.pledge_withdraw(pledge=target)
+            return HttpResponseRedirect(f"{here}?done=withdrawn", status=303)
+        if action == "erase":
+            if request.POST.get("confirm_erase") != "yes":
+                return _render_self_service(
+                    request, supporters, export_url, erase_unconfirmed=supporter.pk, status=400
+                )
+            services.supporter_erase(supporter=supporter)
+            return HttpResponseRedirect(reverse("pledges:erased"), status=303)
+        return HttpResponse(status=400)
+    return _render_self_service(request, supporters, export_url)
+
+
+def _render_self_service(
+    request: HttpRequest,
+    supporters: list[Supporter],
+    export_url: str,
+    *,
+    errors: dict[int, SupporterDetailsForm] | None = None,
+    erase_unconfirmed: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    entries = []
+    for supporter in supporters:
+        pledges = [p for p in supporter.pledges.all() if p.email]
+        if not pledges:
+            continue
+        first = pledges[0]
+        form = (errors or {}).get(supporter.pk) or SupporterDetailsForm(
+            initial={
+                "first_name": first.first_name,
+                "wall_consent": first.wall_consent,
+                "updates_consent": first.updates_consent,
+            },
+            auto_id=f"id_s{supporter.pk}_%s",
+        )
+        entries.append(
+            {
+                "supporter": supporter,
+                "pledges": pledges,
+                "form": form,
+                "erase_error": erase_unconfirmed == supporter.pk,
+            }
+        )
+    context = {
+        "entries": entries,
+        "export_url": export_url,
+        "done": request.GET.get("done", ""),
+        # Only the signed-in page uses the CSRF cookie; the manage link stays cookie-free.
+        "use_csrf": request.resolver_match is not None and request.resolver_match.url_name == "mine",
+    }
+    return render(request, "pledges/manage.html", context, status=status)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value or "")
+    except ValueError:
+        return None
+
+
+def _export(supporters: list[Supporter]) -> HttpResponse:
+    data = [services.supporter_export(supporter=s) for s in supporters]
+    body = data[0] if len(data) == 1 else {"supporters": data}
+    response = HttpResponse(
+        json.dumps(body, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="quitgpt-my-data.json"'
+    return _private(response)
+
+
+def _supporter_or_404(token: str) -> Supporter:
+    supporter = selectors.supporter_by_manage_token(token)
+    if supporter is None:
+        raise Http404
+    return selectors.supporter_with_pledges(supporter)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@same_origin_post
+def manage(request: HttpRequest, token: str) -> HttpResponse:
+    supporter = selectors.supporter_by_manage_token(token)
+    if supporter is None:
+        return _private(render(request, "pledges/link_invalid.html", status=404))
+    supporter = selectors.supporter_with_pledges(supporter)
+    here = reverse("pledges:manage", kwargs={"token": token})
+    export_url = reverse("pledges:manage_export", kwargs={"token": token})
+    return _private(_self_service(request, supporters=[supporter], here=here, export_url=export_url))
+
+
+@require_safe
+def manage_export(request: HttpRequest, token: str) -> HttpResponse:
+    return _export([_supporter_or_404(token)])
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@never_cache
+def mine(request: HttpRequest) -> HttpResponse:
+    supporters = selectors.supporters_of_user(request.user)
+    return _self_service(
+        request,
+        supporters=supporters,
+        here=reverse("pledges:mine"),
+        export_url=reverse("pledges:mine_export"),
+    )
+
+
+@require_safe
+@login_required
+@never_cache
+def mine_export(request: HttpRequest) -> HttpResponse:
+    supporters = selectors.supporters_of_user(request.user)
+    if not supporters:
+        raise Http404
+    return _export(supporters)
+
+
+@require_safe
+def erased(request: HttpRequest) -> HttpResponse:
+    return render(request, "pledges/erased.html")

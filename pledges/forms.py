@@ -1,0 +1,156 @@
+"""Input validation for the pledge form and the self-service pages. Services decide and save."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from pledges.models import PledgeKind
+from pledges.normalise import normalise_email
+
+# Bidirectional overrides can make a name read differently from what it is.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_HTML = re.compile(r"<\s*[a-zA-Z/!?]|&#?\w+;")
+_URL = re.compile(r"(?i)://|\bwww\.|[a-z0-9-]{2,}\.[a-z]{2,}")
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def _control_characters(value: str, *, allow_newlines: bool) -> bool:
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    return any(
+        (unicodedata.category(char) == "Cc" and char not in allowed) or char in _BIDI for char in value
+    )
+
+
+def clean_name(value: str) -> str:
+    value = " ".join(value.split())
+    if _control_characters(value, allow_newlines=False):
+        raise ValidationError(_("Your name contains characters we cannot show."), code="control")
+    if _HTML.search(value):
+        raise ValidationError(_("Please write your name without HTML."), code="html")
+    if _URL.search(value) or "@" in value:
+        raise ValidationError(
+            _("Please write just your first name, without a link or an address."), code="url"
+        )
+    if value.startswith(FORMULA_START):
+        raise ValidationError(_("Your name cannot start with =, +, - or @."), code="formula")
+    return value
+
+
+def clean_message(value: str) -> str:
+    value = value.strip()
+    if _control_characters(value, allow_newlines=True):
+        raise ValidationError(_("Your message contains characters we cannot show."), code="control")
+    if _HTML.search(value):
+        raise ValidationError(_("Please write your message without HTML."), code="html")
+    return value
+
+
+class PledgeForm(forms.Form):
+    kinds = forms.MultipleChoiceField(
+        label=_("What have you done?"),
+        choices=PledgeKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one.")},
+    )
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        help_text=_("We send you a link to confirm. Never shown to anyone."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    first_name = forms.CharField(
+        label=_("First name (optional)"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    country = forms.ChoiceField(label=_("Country"), choices=())
+    message = forms.CharField(
+        label=_("A message for the supporters wall (optional)"),
+        max_length=280,
+        required=False,
+        help_text=_("At most 280 characters. Shown only if you agree below and a moderator approves it."),
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 280}),
+    )
+    wall_consent = forms.BooleanField(
+        label=_("Show my first name, country and message on the supporters wall"), required=False
+    )
+    updates_consent = forms.BooleanField(label=_("Send me campaign updates by email"), required=False)
+    ref = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    # The honeypot: hidden from people (CSS and aria-hidden), filled by naive bots.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", _("Choose your country")), *countries]
+
+    def clean_email(self) -> str:
+        value = self.cleaned_data["email"]
+        try:
+            normalise_email(value)
+        except ValueError:
+            raise ValidationError(_("Enter a valid email address."), code="invalid") from None
+        return value
+
+    def clean_first_name(self) -> str:
+        return clean_name(self.cleaned_data["first_name"])
+
+    def clean_message(self) -> str:
+        return clean_message(self.cleaned_data["message"])
+
+    def clean_ref(self) -> str:
+        # A broken referral code is not the visitor's fault: drop it silently.
+        value = self.cleaned_data["ref"]
+        return value if re.fullmatch(r"[A-Za-z0-9_-]{6,16}", value or "") else ""
+
+
+class SupporterDetailsForm(forms.Form):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    first_name = forms.CharField(label=_("First name"), max_length=50, required=False)
+    wall_consent = forms.BooleanField(
+        label=_("Show my first name, country and message on the supporters wall"), required=False
+    )
+    updates_consent = forms.BooleanField(label=_("Send me campaign updates by email"), required=False)
+
+    def clean_first_name(self) -> str:
+        return clean_name(self.cleaned_data["first_name"])
+
+
+class InvalidationForm(forms.Form):
+    domain = forms.CharField(label=_("Email domain"), max_length=253, required=False)
+    ip_hash = forms.CharField(label=_("IP hash"), max_length=64, required=False)
+    since = forms.DateField(
+        label=_("From (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("To (date)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not (data.get("domain") or data.get("ip_hash") or data.get("since") or data.get("until")):
+            raise ValidationError(_("Give at least one criterion: a domain, an IP hash or dates."))
+        since: date | None = data.get("since")
+        until: date | None = data.get("until")
+        if since and until and since > until:
+            raise ValidationError(_("The start date is after the end date."))
+        return data

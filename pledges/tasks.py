@@ -1,0 +1,31 @@
+"""Thin Celery wrappers over pledges.services. Every task is idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from pledges import services
+
+
+# Queues are set by task_routes in quitgpt/celery.py: Celery 5.7 deprecates the `queue` task option.
+@shared_task(
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_pledge_email(pledge_id: int) -> bool:
+    """Send the email owed to one pledge. A failure retries with backoff; past the retries the email is
+    still owed and the sweep picks it up."""
+    return services.pledge_send_email(pledge_id=pledge_id)
+
+
+@shared_task
+def sweep_owed_pledge_emails() -> int:
+    return services.pledges_send_owed()
+
+
+@shared_task
+def purge_pending_pledges() -> int:
+    return services.pledges_purge_pending()

@@ -1,0 +1,214 @@
+"""Double opt-in: a link that opens a page, a POST that confirms, nothing lost, nothing sent twice."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from pledges.models import Pledge, Supporter
+from pledges.services import pledge_send_email, pledges_send_owed
+from tests.pledges.conftest import link_in, make_pledge
+
+pytestmark = pytest.mark.django_db
+
+POST = {"HTTP_SEC_FETCH_SITE": "same-origin"}
+
+
+def test_opening_the_link_does_not_confirm_only_the_button_does(client, sign, outbox) -> None:
+    sign()
+    path = link_in(outbox[0], "confirm")
+    page = client.get(path)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'method="post"' in html and "Confirm" in html and "This wasn" in html
+    assert page["Cache-Control"].startswith("max-age=0") or "no-store" in page["Cache-Control"]
+    assert Pledge.objects.get().status == "pending"
+    response = client.post(path, {"action": "confirm"}, **POST)
+    pledge = Pledge.objects.get()
+    assert pledge.status == "confirmed" and pledge.confirmed_at is not None
+    assert response.status_code == 302
+    assert response["Location"] == f"/pledge/thanks/{pledge.share_code}/"
+    assert Supporter.objects.get().tally_dirty
+
+
+def test_confirming_twice_is_harmless(client, sign, outbox) -> None:
+    sign()
+    path = link_in(outbox[0], "confirm")
+    client.post(path, {"action": "confirm"}, **POST)
+    first = Pledge.objects.get().confirmed_at
+    again = client.post(path, {"action": "confirm"}, **POST)
+    assert again.status_code == 302 and "/pledge/thanks/" in again["Location"]
+    assert Pledge.objects.get().confirmed_at == first
+    assert client.get(path).status_code == 302  # the link now leads to the thank-you page
+
+
+def test_confirming_confirms_both_kinds_signed_together(client, sign, outbox) -> None:
+    sign(kinds=["cancelled", "shared"])
+    client.post(link_in(outbox[0], "confirm"), {"action": "confirm"}, **POST)
+    assert set(Pledge.objects.values_list("status", flat=True)) == {"confirmed"}
+
+
+def test_this_wasnt_me_deletes_the_pending_pledge_and_forgets_the_address(client, sign, outbox) -> None:
+    sign()
+    response = client.post(link_in(outbox[0], "confirm"), {"action": "reject"}, **POST)
+    assert response.status_code == 200
+    assert not Pledge.objects.exists()
+    supporter = Supporter.objects.get()
+    assert supporter.email_normalised == f"erased-{supporter.pk}"
+
+
+def test_a_forged_cross_site_confirmation_is_refused(client, sign, outbox) -> None:
+    sign()
+    response = client.post(
+        link_in(outbox[0], "confirm"), {"action": "confirm"}, HTTP_SEC_FETCH_SITE="cross-site"
+    )
+    assert response.status_code == 403
+    assert Pledge.objects.get().status == "pending"
+
+
+def test_an_unknown_or_expired_link_is_a_clear_page_not_an_error(client, sign, outbox) -> None:
+    assert client.get("/pledge/confirm/not-a-token/").status_code == 404
+    assert client.post("/pledge/confirm/not-a-token/", {"action": "confirm"}, **POST).status_code == 404
+    sign()
+    path = link_in(outbox[0], "confirm")
+    with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
+        assert client.get(path).status_code == 404
+        client.post(path, {"action": "confirm"}, **POST)
+    assert Pledge.objects.get().status == "pending"
+
+
+def test_a_resent_confirmation_replaces_the_old_link(client, sign, outbox) -> None:
+    sign()
+    sign(ip="192.0.2.77")
+    old, new = link_in(outbox[0], "confirm"), link_in(outbox[1], "confirm")
+    assert old != new
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200
+
+
+def test_the_token_is_stored_only_as_a_hash(sign, outbox) -> None:
+    sign()
+    token = link_in(outbox[0], "confirm").rstrip("/").rsplit("/", 1)[1]
+    pledge = Pledge.objects.get()
+    assert token != pledge.token_hash
+    assert not Pledge.objects.filter(token_hash=token).exists()
+    assert pledge.token_expires_at - timezone.now() > timedelta(days=6, hours=23)
+
+
+# --- Nothing lost, nothing twice -------------------------------------------------------------------------
+def test_a_second_sender_of_the_same_owed_email_sends_nothing(outbox) -> None:
+    from quitgpt.optin import owe_email
+
+    pledge = make_pledge()
+    owe_email(Pledge, pk=pledge.pk, kind="confirm")
+    assert pledge_send_email(pledge_id=pledge.pk) is True
+    assert pledge_send_email(pledge_id=pledge.pk) is False
+    assert len(outbox) == 1
+
+
+def test_the_sweep_sends_what_is_owed_once_and_only_after_the_grace(outbox) -> None:
+    from quitgpt.optin import owe_email
+
+    pledge = make_pledge()
+    owe_email(Pledge, pk=pledge.pk, kind="confirm")
+    assert pledges_send_owed() == 0  # a fresh row is left to the task enqueued on commit
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert pledges_send_owed() == 1
+        assert pledges_send_owed() == 0
+    assert len(outbox) == 1
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_when_the_broker_is_down_the_pledge_is_saved_and_the_sweep_sends_it(client, outbox) -> None:
+    """Enqueueing for real against a dead broker: the request still succeeds, and the sweep sends."""
+    from quitgpt.celery import app
+    from tests.pledges.conftest import FORM
+
+    saved = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.broker_url, app.conf.task_always_eager = "redis://127.0.0.1:1/0", False
+    app._pool = None
+    try:
+        started = time.monotonic()
+        response = client.post("/pledge/", FORM, HTTP_SEC_FETCH_SITE="same-origin")
+        elapsed = time.monotonic() - started
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = saved
+        app._pool = None
+    assert response.status_code == 303
+    assert elapsed < 10
+    pledge = Pledge.objects.get()
+    assert pledge.email_owed == "confirm" and pledge.emails_sent == 0
+    assert outbox == []
+    with time_machine.travel(timezone.now() + timedelta(minutes=2)):
+        assert pledges_send_owed() == 1
+    assert len(outbox) == 1 and outbox[0].to == ["jane@example.org"]
+    assert Pledge.objects.get().emails_sent == 1
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_retries_when_the_mail_server_fails(celery_worker, smtp_server, smtp_mailbox) -> None:
+    """The SMTP listener answers 451 to the first attempt: the worker retries after a backoff and
+    delivers exactly once."""
+    from pledges.tasks import send_pledge_email
+    from quitgpt.optin import owe_email
+
+    mailbox = smtp_server[2]
+    attempts = []
+    deliver = type(mailbox).handle_DATA
+
+    async def fails_once(server, session, envelope):
+        attempts.append(time.monotonic())
+        if len(attempts) == 1:
+            return "451 Try again later"
+        return await deliver(mailbox, server, session, envelope)
+
+    mailbox.handle_DATA = fails_once  # each new SMTP connection looks the hook up again
+    try:
+        pledge = make_pledge(email="retry@example.org")
+        owe_email(Pledge, pk=pledge.pk, kind="confirm")
+        send_pledge_email.delay(pledge.pk)
+        messages = smtp_mailbox.wait_for(1, timeout=30)
+    finally:
+        del mailbox.handle_DATA
+    assert len(attempts) == 2
+    assert len(messages) == 1 and "retry@example.org" in messages[0]["X-Envelope-To"]
+    deadline = time.monotonic() + 10
+    while Pledge.objects.get().emails_sent != 1 and time.monotonic() < deadline:
+        time.sleep(0.1)  # the worker stamps the row just after the SMTP server accepts
+    assert Pledge.objects.get().emails_sent == 1
+
+
+def test_the_email_task_retries_with_backoff_on_the_email_queue() -> None:
+    from pledges.tasks import send_pledge_email
+    from quitgpt.celery import app
+
+    assert send_pledge_email.autoretry_for == (Exception,)
+    assert send_pledge_email.retry_backoff and send_pledge_email.max_retries >= 5
+    assert app.amqp.router.route({}, send_pledge_email.name)["queue"].name == "email"
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_the_confirmation_through_smtp(client, celery_worker, smtp_mailbox) -> None:
+    from tests.pledges.conftest import FORM
+
+    response = client.post(
+        "/pledge/", {**FORM, "email": "worker@example.org"}, HTTP_SEC_FETCH_SITE="same-origin"
+    )
+    assert response.status_code == 303
+    [message] = smtp_mailbox.wait_for(1, timeout=30)
+    assert message["Subject"] == "Confirm your QuitGPT pledge"
+    assert "worker@example.org" in message["X-Envelope-To"]
+    text = smtp_mailbox.text_of(message)
+    path = link_in(text, "confirm")
+    client.post(path, {"action": "confirm"}, **POST)
+    assert Pledge.objects.get().status == "confirmed"
+    # Nothing else arrives: one submission, one email.
+    time.sleep(1)
+    assert len(smtp_mailbox.messages) == 1
