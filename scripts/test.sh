@@ -37,6 +37,19 @@ echo "== DATABASE_URL=${DATABASE_URL:-(SQLite)} REDIS_URL=${REDIS_URL:-(none)} C
 
 make install
 PY=.venv/bin/python
+# The checks below connect to the database named in DATABASE_URL (the tests use test_<name>): create it.
+$PY - <<'PYEOF'
+import os
+import psycopg
+from urllib.parse import urlsplit
+url = os.environ.get("DATABASE_URL", "")
+if url.startswith(("postgres://", "postgresql://")):
+    name = urlsplit(url).path.lstrip("/")
+    maintenance = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+PYEOF
 $PY manage.py compile_translations >/dev/null
 echo "== ruff";        .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== bandit";      .venv/bin/bandit -q -c pyproject.toml -r . -x ./.venv,./tests,./bench
