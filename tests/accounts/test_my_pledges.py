@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core import mail
 from django.test import Client
 
 from accounts.selectors import verified_mailboxes
@@ -19,7 +20,7 @@ from events import services as event_services
 from events.models import Rsvp, RsvpStatus
 from pledges.models import Pledge
 from quitgpt.models import AuditEntry
-from tests.accounts.helpers import make_user
+from tests.accounts.helpers import code_from_mail, make_user
 from tests.events.conftest import make_event, make_rsvp
 from tests.pledges.conftest import make_pledge
 
@@ -60,6 +61,14 @@ def full_event(**kwargs):
 
 def status_of(rsvp: Rsvp) -> str:
     return Rsvp.objects.get(pk=rsvp.pk).status
+
+
+def test_someone_who_rsvped_signs_up_by_code_and_finds_their_rsvp(client) -> None:
+    make_rsvp(make_event(title="Die-in"), email="new@example.org", status=RsvpStatus.CONFIRMED)
+    client.post("/accounts/signup/", {"email": "New@Example.org"})
+    client.post("/accounts/confirm-email/", {"code": code_from_mail(mail.outbox[-1])})
+    response = client.get(PAGE)
+    assert response.status_code == 200 and "Die-in" in response.content.decode()
 
 
 def test_it_lists_the_owners_rsvps_with_their_event_local_time_status_and_place_in_line(alice) -> None:
@@ -268,3 +277,17 @@ def test_signed_in_people_find_my_pledges_in_the_header_and_the_account_menu(ali
     french = client.get("/fr/accounts/pledges/").content.decode()
     assert "Mes engagements" in french and "Vos inscriptions aux événements" in french
     assert "My pledges" not in Client().get("/").content.decode()
+
+
+def test_an_organiser_erases_rsvps_from_the_admin_and_the_seat_goes_to_the_waitlist(admin_client) -> None:
+    event, carol = full_event(slug="admin-erase")
+    frank = make_rsvp(event, email="frank@example.org")
+    event_services.rsvp_confirm(rsvp_id=frank.pk)
+    changelist = "/admin/events/rsvp/"
+    assert 'value="delete_selected"' not in admin_client.get(changelist).content.decode()
+    response = admin_client.post(changelist, {"action": "erase_rsvps", "_selected_action": [carol.pk]})
+    assert response.status_code == 302
+    assert not Rsvp.objects.filter(pk=carol.pk).exists()
+    assert status_of(frank) == RsvpStatus.CONFIRMED
+    entry = AuditEntry.objects.get(action="events.rsvp_erase")
+    assert entry.actor_label == "admin" and entry.reason == "admin action"
