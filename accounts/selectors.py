@@ -1,15 +1,34 @@
-"""Reads about accounts: organisers' MFA state."""
+"""Reads about accounts: the verified mailboxes of a user (what links them to their pledges and RSVPs)
+and organisers' MFA state."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from allauth.account.authentication import get_authentication_records
+from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
 
+from pledges.normalise import normalise_email
+
 # The authenticator types that count as a second factor for organisers.
 MFA_TYPES = {Authenticator.Type.TOTP.value, Authenticator.Type.RECOVERY_CODES.value}
+
+
+def verified_mailboxes(*, user: Any) -> set[str]:
+    """The normalised forms (pledges.normalise) of the user's *verified* addresses: the one definition of
+    "this person's mailboxes" used to find their pledges and RSVPs. An unverified address proves nothing
+    (anyone can add one to their account), so it matches nothing."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    keys = set()
+    for address in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True):
+        try:
+            keys.add(normalise_email(address))
+        except ValueError:  # allauth validated it; an odd legacy row must not break the page
+            continue
+    return keys
 
 
 def staff_has_totp(*, user: Any) -> bool:

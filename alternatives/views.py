@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.text import Truncator
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
@@ -38,7 +39,15 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     alternative = selectors.alternative_published_by_slug(slug=slug)
     if alternative is None:
         raise Http404
-    return render(request, "alternatives/detail.html", {"alternative": alternative})
+    # Link previews (templates/includes/social_meta.html): the name and the short description, or for an
+    # entry to avoid, the public reason.
+    preview = alternative.reason if alternative.is_avoid else alternative.summary
+    context = {
+        "alternative": alternative,
+        "og_title": alternative.name,
+        "og_description": Truncator(" ".join((preview or alternative.body).split())).chars(200),
+    }
+    return render(request, "alternatives/detail.html", context)
 
 
 @require_safe

@@ -183,7 +183,7 @@ class RsvpAdmin(admin.ModelAdmin):
     search_fields = ["email", "email_normalised", "name"]
     list_select_related = ["event"]
     date_hierarchy = "created_at"
-    actions = ["export_csv", "cancel_rsvps"]
+    actions = ["export_csv", "cancel_rsvps", "erase_rsvps"]
     readonly_fields = [
         "event", "email", "email_normalised", "status", "confirmed_at", "cancelled_at", "reminded_at",
         "language", "emails_sent", "email_owed", "created_at",
@@ -192,6 +192,12 @@ class RsvpAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # RSVPs come from people, through their own confirmation
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        # A bulk delete would skip the waitlist; "Erase the selected RSVPs" goes through the service.
+        actions.pop("delete_selected", None)
+        return actions
 
     @admin.action(description=_("Export the selected RSVPs as CSV"))
     def export_csv(self, request: HttpRequest, queryset) -> HttpResponse:
@@ -206,3 +212,13 @@ class RsvpAdmin(admin.ModelAdmin):
         for pk in queryset.values_list("pk", flat=True):
             services.rsvp_cancel(rsvp_id=pk, actor=request.user)
         self.message_user(request, _("RSVPs cancelled."))
+
+    @admin.action(
+        description=_("Erase the selected RSVPs (a person's request: cancel, then delete)"),
+        permissions=["delete"],
+    )
+    def erase_rsvps(self, request: HttpRequest, queryset) -> None:
+        # Through the service, not the admin's bulk delete: seats are freed and the waitlist promoted
+        # first, and each erasure is audited.
+        erased = services.rsvp_erase(rsvps=list(queryset), actor=request.user, reason="admin action")
+        self.message_user(request, _("RSVPs erased: %(count)d.") % {"count": erased})

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from events.models import Event, Rsvp
+from accounts.selectors import verified_mailboxes
+from events.models import Event, Rsvp, RsvpStatus
 from events.services import rsvp_check_cancel_token
 from quitgpt.optin import find_by_token
 
@@ -31,3 +35,35 @@ def rsvp_by_cancel_link(*, pk: int, token: str) -> Rsvp | None:
     if rsvp is None or not rsvp_check_cancel_token(rsvp=rsvp, token=token):
         return None
     return rsvp
+
+
+def rsvps_of_user(*, user: Any) -> list[Rsvp]:
+    """The RSVPs whose mailbox is one of the user's *verified* addresses, with their event, upcoming events
+    first (soonest first) then past ones (latest first). Each waitlisted RSVP carries `waitlist_position`
+    (1: first in line; None otherwise), computed in the same query as `services.rsvp_waitlist_position`."""
+    keys = verified_mailboxes(user=user)
+    if not keys:
+        return []
+    ahead = (
+        Rsvp.objects.filter(
+            event_id=OuterRef("event_id"),
+            status=RsvpStatus.WAITLISTED,
+            confirmed_at__lt=OuterRef("confirmed_at"),
+        )
+        .order_by()
+        .values("event_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rsvps = list(
+        Rsvp.objects.filter(email_normalised__in=keys)
+        .select_related("event")
+        .annotate(waitlist_ahead=Coalesce(Subquery(ahead), 0))
+        .order_by("event__starts_at", "pk")
+    )
+    now = timezone.now()
+    for rsvp in rsvps:
+        rsvp.waitlist_position = rsvp.waitlist_ahead + 1 if rsvp.status == RsvpStatus.WAITLISTED else None
+    upcoming = [r for r in rsvps if not r.event.has_ended(now)]
+    past = [r for r in rsvps if r.event.has_ended(now)]
+    return upcoming + past[::-1]

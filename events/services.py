@@ -8,6 +8,7 @@ event full joins the waitlist, in order of confirmation.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -219,6 +220,70 @@ def rsvp_waitlist_position(*, rsvp: Rsvp) -> int | None:
         event_id=rsvp.event_id, status=RsvpStatus.WAITLISTED, confirmed_at__lt=rsvp.confirmed_at
     ).count()
     return ahead + 1
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def rsvp_export(*, rsvps: Iterable[Rsvp], actor: Any | None = None) -> list[dict[str, Any]]:
+    """Everything we keep about these RSVPs, as JSON-ready data (the person's own export: no audit entry;
+    an organiser exporting for someone passes `actor` and is audited)."""
+    rsvps = list(rsvps)
+    data = [
+        {
+            "event": {
+                "slug": rsvp.event.slug,
+                "title": rsvp.event.title,
+                "starts_at": _iso(rsvp.event.starts_at),
+                "timezone": rsvp.event.timezone,
+            },
+            "email": rsvp.email,
+            "email_normalised": rsvp.email_normalised,
+            "name": rsvp.name,
+            "language": rsvp.language,
+            "status": rsvp.status,
+            "ip_hash": rsvp.ip_hash,
+            "emails_sent": rsvp.emails_sent,
+            "created_at": _iso(rsvp.created_at),
+            "confirmed_at": _iso(rsvp.confirmed_at),
+            "cancelled_at": _iso(rsvp.cancelled_at),
+            "reminded_at": _iso(rsvp.reminded_at),
+        }
+        for rsvp in rsvps
+    ]
+    if actor is not None:
+        audit_record(actor=actor, action="events.rsvp_export", details={"count": len(data)})
+    return data
+
+
+def rsvp_erase(*, rsvps: Iterable[Rsvp], actor: Any | None = None, reason: str = "") -> int:
+    """Erase these RSVPs: cancel each first (its seat goes to the waitlist, as with any cancellation), then
+    delete the rows. Returns how many were erased.
+
+    Deleted, not anonymised (unlike pledges): a cancelled RSVP counts for nothing (seats and the event's
+    numbers count confirmed and waitlisted RSVPs only), so an anonymous row would serve no purpose, and
+    the unique (event, mailbox) constraint would need a placeholder key. The person's own erasure is not
+    audited (as with pledges); an organiser's is, without the address.
+    """
+    # One event at a time, in a fixed order, so that two erasures never wait on each other's event locks.
+    ids = [r.pk for r in sorted(rsvps, key=lambda r: (r.event_id, r.pk))]
+    with transaction.atomic():
+        for pk in ids:
+            try:
+                rsvp = rsvp_cancel(rsvp_id=pk)
+            except Rsvp.DoesNotExist:  # erased meanwhile (a second click): nothing left to do
+                continue
+            if actor is not None:
+                audit_record(
+                    actor=actor,
+                    action="events.rsvp_erase",
+                    target=rsvp,
+                    reason=reason,
+                    details={"event": rsvp.event.slug},
+                )
+        deleted, _ = Rsvp.objects.filter(pk__in=ids).delete()
+    return deleted
 
 
 # --- events ---------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -23,6 +24,16 @@ from quitgpt.security import same_origin_post
 def _page_url(event: Event) -> str:
     """The event page in the active language, absolute."""
     return settings.SITE_URL + reverse("events:detail", kwargs={"slug": event.slug})
+
+
+def _og_description(event: Event) -> str:
+    """What a link preview says: when (in the event's own zone), where, then the description."""
+    when = formats.date_format(event.local_starts_at, "DATETIME_FORMAT")
+    text = " · ".join(part for part in (f"{when} ({event.timezone})", event.place_line) if part)
+    description = " ".join(event.display_description.split())
+    if description:
+        text = f"{text}. {description}"
+    return Truncator(text).chars(200)
 
 
 def _detail_context(event: Event, form: RsvpForm | None = None, *, closed_error: bool = False) -> dict:
@@ -42,6 +53,9 @@ def _detail_context(event: Event, form: RsvpForm | None = None, *, closed_error:
         "outlook_url": calendars.outlook_calendar_url(event, url=url),
         "osm_url": calendars.osm_url(event),
         "json_ld": calendars.event_json_ld(event, url=url, site_url=settings.SITE_URL),
+        # Link previews (templates/includes/social_meta.html).
+        "og_title": event.display_title,
+        "og_description": _og_description(event),
     }
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
+from accounts.selectors import verified_mailboxes
 from pledges.models import Pledge, Supporter
-from pledges.normalise import normalise_email
 from pledges.services import hash_manage_token
 from quitgpt.optin import find_by_token
 
@@ -45,14 +45,7 @@ def _with_pledges(qs: QuerySet[Supporter]) -> QuerySet[Supporter]:
 
 def supporters_of_user(user) -> list[Supporter]:
     """The supporters whose normalised address matches one of the user's *verified* addresses."""
-    from allauth.account.models import EmailAddress
-
-    keys = set()
-    for address in EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True):
-        try:
-            keys.add(normalise_email(address))
-        except ValueError:
-            continue
+    keys = verified_mailboxes(user=user)
     if not keys:
         return []
     return list(_with_pledges(Supporter.objects.filter(email_normalised__in=keys)).order_by("pk"))

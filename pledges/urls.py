@@ -12,7 +12,6 @@ urlpatterns = [
     path("pledge/manage/<str:token>/my-data.json", views.manage_export, name="manage_export"),
     path("pledge/erased/", views.erased, name="erased"),
     path("supporters/", views.supporters, name="supporters"),
-    # "My pledges" for a signed-in supporter: the same self-service as the manage link.
-    path("accounts/pledges/", views.mine, name="mine"),
-    path("accounts/pledges/my-data.json", views.mine_export, name="mine_export"),
+    # "My pledges" for a signed-in supporter (/accounts/pledges/) is accounts:mine: it shows their RSVPs
+    # too, and reuses views.self_service for the pledges.
 ]

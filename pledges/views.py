@@ -2,23 +2,25 @@
 
 Public pages set no cookie (a CDN may cache them): their forms use same_origin_post instead of the CSRF
 cookie, and results are shown by redirecting to a page, not by django.contrib.messages. Pages reached
-through a private token (confirm, manage) are never cached and send no Referer.
+through a private token (confirm, manage) are never cached and send no Referer. The signed-in "My pledges"
+page is composed in accounts.views (it adds the RSVPs) and reuses `self_service` below.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import wraps
+from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
-from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
 from pledges import selectors, services
@@ -139,10 +141,23 @@ def supporters(request: HttpRequest) -> HttpResponse:
     return render(request, "pledges/supporters.html", {"page": page})
 
 
-# --- Self-service: the manage link and "My pledges" share one handler --------------------------------
-def _self_service(
-    request: HttpRequest, *, supporters: list[Supporter], here: str, export_url: str
-) -> HttpResponse:
+# --- Self-service: the manage link and "My pledges" (accounts.views.mine) share one handler ------------
+@dataclass(frozen=True)
+class SelfServicePage:
+    """Where the self-service is shown: the private manage link (cookie-free, same_origin_post) or the
+    signed-in "My pledges" page of the accounts app, which adds its own sections around the pledges."""
+
+    here: str
+    export_url: str
+    template: str = "pledges/manage.html"
+    # Only the signed-in page uses the CSRF cookie; the manage link stays cookie-free.
+    use_csrf: bool = False
+    extra_context: dict[str, Any] = field(default_factory=dict)
+
+
+def self_service(request: HttpRequest, *, supporters: list[Supporter], page: SelfServicePage) -> HttpResponse:
+    """GET shows the pledges of `supporters`; a POST acts on one of them (update, withdraw, erase). A POST
+    naming a supporter or pledge outside `supporters` is a 400: nobody acts on someone else's pledges."""
     own = {s.pk: s for s in supporters}
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -152,37 +167,36 @@ def _self_service(
         if action == "update":
             form = SupporterDetailsForm(request.POST)
             if not form.is_valid():
-                return _render_self_service(
-                    request, supporters, export_url, errors={supporter.pk: form}, status=400
-                )
+                return render_self_service(request, supporters, page, errors={supporter.pk: form}, status=400)
             services.supporter_update(supporter=supporter, **form.cleaned_data)
-            return HttpResponseRedirect(f"{here}?done=updated", status=303)
+            return HttpResponseRedirect(f"{page.here}?done=updated", status=303)
         if action == "withdraw":
             target = Pledge.objects.filter(supporter=supporter, pk=_int(request.POST.get("pledge"))).first()
             if target is None:
                 return HttpResponse(status=400)
             services.pledge_withdraw(pledge=target)
-            return HttpResponseRedirect(f"{here}?done=withdrawn", status=303)
+            return HttpResponseRedirect(f"{page.here}?done=withdrawn", status=303)
         if action == "erase":
             if request.POST.get("confirm_erase") != "yes":
-                return _render_self_service(
-                    request, supporters, export_url, erase_unconfirmed=supporter.pk, status=400
+                return render_self_service(
+                    request, supporters, page, erase_unconfirmed=supporter.pk, status=400
                 )
             services.supporter_erase(supporter=supporter)
             return HttpResponseRedirect(reverse("pledges:erased"), status=303)
         return HttpResponse(status=400)
-    return _render_self_service(request, supporters, export_url)
+    return render_self_service(request, supporters, page)
 
 
-def _render_self_service(
+def render_self_service(
     request: HttpRequest,
     supporters: list[Supporter],
-    export_url: str,
+    page: SelfServicePage,
     *,
     errors: dict[int, SupporterDetailsForm] | None = None,
     erase_unconfirmed: int | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The page itself (also for a page that adds its own actions, e.g. to re-show it with an error)."""
     entries = []
     for supporter in supporters:
         pledges = [p for p in supporter.pledges.all() if p.email]
@@ -206,13 +220,13 @@ def _render_self_service(
             }
         )
     context = {
+        **page.extra_context,
         "entries": entries,
-        "export_url": export_url,
+        "export_url": page.export_url,
         "done": request.GET.get("done", ""),
-        # Only the signed-in page uses the CSRF cookie; the manage link stays cookie-free.
-        "use_csrf": request.resolver_match is not None and request.resolver_match.url_name == "mine",
+        "use_csrf": page.use_csrf,
     }
-    return render(request, "pledges/manage.html", context, status=status)
+    return render(request, page.template, context, status=status)
 
 
 def _int(value: str | None) -> int | None:
@@ -222,9 +236,8 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _export(supporters: list[Supporter]) -> HttpResponse:
-    data = [services.supporter_export(supporter=s) for s in supporters]
-    body = data[0] if len(data) == 1 else {"supporters": data}
+def json_download(body: Any) -> HttpResponse:
+    """A private JSON download of someone's own data (the manage link's, and "My pledges" in accounts)."""
     response = HttpResponse(
         json.dumps(body, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
     )
@@ -248,35 +261,13 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     supporter = selectors.supporter_with_pledges(supporter)
     here = reverse("pledges:manage", kwargs={"token": token})
     export_url = reverse("pledges:manage_export", kwargs={"token": token})
-    return _private(_self_service(request, supporters=[supporter], here=here, export_url=export_url))
+    page = SelfServicePage(here=here, export_url=export_url)
+    return _private(self_service(request, supporters=[supporter], page=page))
 
 
 @require_safe
 def manage_export(request: HttpRequest, token: str) -> HttpResponse:
-    return _export([_supporter_or_404(token)])
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@login_required
-@never_cache
-def mine(request: HttpRequest) -> HttpResponse:
-    supporters = selectors.supporters_of_user(request.user)
-    return _self_service(
-        request,
-        supporters=supporters,
-        here=reverse("pledges:mine"),
-        export_url=reverse("pledges:mine_export"),
-    )
-
-
-@require_safe
-@login_required
-@never_cache
-def mine_export(request: HttpRequest) -> HttpResponse:
-    supporters = selectors.supporters_of_user(request.user)
-    if not supporters:
-        raise Http404
-    return _export(supporters)
+    return json_download(services.supporter_export(supporter=_supporter_or_404(token)))
 
 
 @require_safe
