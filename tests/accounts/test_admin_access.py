@@ -197,3 +197,23 @@ def test_a_signed_in_organiser_gets_the_503_page_when_the_database_is_down(
     response = client.get("/admin/")
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
+
+
+def test_an_organiser_signing_in_by_emailed_code_still_needs_totp_for_the_admin(client: Client) -> None:
+    from django.core import mail
+
+    from tests.accounts.helpers import code_from_mail
+
+    organiser = make_organiser()
+    secret = add_totp(organiser)
+    response = client.post("/accounts/login/code/", {"email": organiser.email})
+    assert response.status_code == 302
+    response = client.post("/accounts/login/code/confirm/", {"code": code_from_mail(mail.outbox[-1])})
+    # The emailed code is one factor: allauth asks for the TOTP code before signing the organiser in.
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/2fa/authenticate/")
+    assert not _user(client).is_authenticated
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
