@@ -7,12 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from alternatives.models import RESERVED_SLUGS, Alternative, Suggestion, SuggestionStatus
+from quitgpt import ratelimit
 from quitgpt.audit import audit_record
 
 logger = logging.getLogger(__name__)
@@ -74,12 +74,8 @@ def _rate_limit_hit(*, ip_hash: str) -> bool:
     the database instead, so the limit still holds.
     """
     limit = settings.ALTERNATIVES_SUGGESTIONS_PER_HOUR
-    key = f"alternatives:suggest:{ip_hash}"
-    try:
-        cache.add(key, 0, timeout=int(RATE_WINDOW.total_seconds()))
-        count = cache.incr(key)
-    except Exception:
-        logger.warning("cache unavailable for the suggestion rate limit; counting in the database")
+    count = ratelimit.hit(f"alternatives:suggest:{ip_hash}", window=int(RATE_WINDOW.total_seconds()))
+    if count is None:
         since = timezone.now() - RATE_WINDOW
         count = Suggestion.objects.filter(ip_hash=ip_hash, created_at__gte=since).count() + 1
     return count > limit

@@ -19,6 +19,7 @@ from events import services
 from events.models import Event, EventStatus, Rsvp, validate_timezone
 from events.timezones import NonexistentLocalTime, localize
 from quitgpt.audit import audit_record
+from quitgpt.spreadsheet import formula_safe
 
 
 class EventAdminForm(forms.ModelForm):
@@ -138,14 +139,7 @@ class EventAdmin(admin.ModelAdmin):
         self._set_status(request, queryset, EventStatus.SCHEDULED)
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_FIELDS = ["event", "email", "name", "status", "language", "created_at", "confirmed_at", "cancelled_at"]
-
-
-def csv_safe(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def rsvps_csv(rsvps: Iterable[Rsvp]) -> str:
@@ -163,7 +157,7 @@ def rsvps_csv(rsvps: Iterable[Rsvp]) -> str:
             rsvp.confirmed_at.isoformat() if rsvp.confirmed_at else "",
             rsvp.cancelled_at.isoformat() if rsvp.cancelled_at else "",
         ]
-        writer.writerow([csv_safe(cell) for cell in row])
+        writer.writerow([formula_safe(cell) for cell in row])
     return out.getvalue()
 
 

@@ -33,6 +33,7 @@ from pledges.models import (
 from pledges.normalise import normalise_email
 from quitgpt.audit import audit_record
 from quitgpt.models import AuditEntry
+from quitgpt.spreadsheet import formula_safe
 
 CSV_FIELDS = [
     "id",
@@ -52,14 +53,6 @@ CSV_FIELDS = [
     "share_code",
     "suspicious",
 ]
-
-
-def formula_safe(value: object) -> str:
-    """A cell that a spreadsheet will show as text, never run as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(("=", "+", "-", "@", "\t", "\r")):
-        return "'" + text
-    return text
 
 
 class _Echo:

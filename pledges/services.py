@@ -24,7 +24,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, F, QuerySet, Value
 from django.db.models.functions import Cast, Concat
@@ -44,6 +43,7 @@ from pledges.models import (
     Supporter,
 )
 from pledges.normalise import normalise_email
+from quitgpt import ratelimit
 from quitgpt.audit import audit_record
 from quitgpt.mail import send_templated_email
 from quitgpt.net import ip_hash as hash_ip
@@ -151,18 +151,11 @@ def is_blocked(*, email_normalised: str, ip: str) -> bool:
 
 
 def _hits(ip_digest: str, window: int) -> int:
-    """This submission's number in the current window for the address: an atomic counter in Redis whose
-    window starts with the first hit. If the cache is down, count recent pledges in the database."""
-    key = f"pledges:rate:{window}:{ip_digest}"
-    try:
-        for _attempt in range(2):
-            cache.add(key, 0, timeout=window)
-            try:
-                return cache.incr(key)
-            except ValueError:  # expired between add and incr: start a new window
-                continue
-    except Exception:
-        logger.warning("rate-limit cache unavailable; counting from the database")
+    """This submission's number in the current window for the address; counted in the database (distinct
+    mailboxes) when the cache is down."""
+    count = ratelimit.hit(f"pledges:rate:{window}:{ip_digest}", window=window)
+    if count is not None:
+        return count
     since = timezone.now() - timedelta(seconds=window)
     return (
         Pledge.objects.filter(ip_hash=ip_digest, created_at__gte=since)

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+from quitgpt import ratelimit
+from quitgpt.spreadsheet import formula_safe
+from tests.conftest import free_port
+
+
+@pytest.mark.redis
+def test_the_rate_counter_counts_atomically_in_redis_within_its_window() -> None:
+    assert [ratelimit.hit("probe:a", window=60) for _ in range(3)] == [1, 2, 3]
+    assert ratelimit.hit("probe:b", window=60) == 1
+
+
+def test_the_rate_counter_says_none_when_the_cache_is_down(settings) -> None:
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": dead,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    assert ratelimit.hit("probe:c", window=60) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@SUM", "'@SUM"),
+        ("\tx", "'\tx"),
+        ("Jane", "Jane"),
+        (None, ""),
+        (42, "42"),
+    ],
+)
+def test_a_csv_cell_never_runs_as_a_formula(value, cell) -> None:
+    assert formula_safe(value) == cell
