@@ -14,3 +14,27 @@ app.autodiscover_tasks()
 
 # Every periodic job, in one place, each with the reason for its cadence. Apps add their entries here.
 app.conf.beat_schedule = {}
+
+# --- tally ---
+from celery.schedules import crontab  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+app.conf.beat_schedule.update(
+    {
+        # The counter must move within a minute of a confirmation; each run costs only the changes since
+        # the last, so 30 s (TALLY_RECOMPUTE_SECONDS) is cheap. Expires so that runs missed while the
+        # workers were down do not pile up: the next one catches up with everything.
+        "tally-recompute": {
+            "task": "tally.tasks.recompute_tally",
+            "schedule": settings.TALLY_RECOMPUTE_SECONDS,
+            "options": {"queue": "tally", "expires": settings.TALLY_RECOMPUTE_SECONDS},
+        },
+        # Nightly, at a quiet hour: the full recount reads every pledge (seconds at millions) to prove
+        # the incremental figure right, and repairs it if not.
+        "tally-recount": {
+            "task": "tally.tasks.recount_tally",
+            "schedule": crontab(hour=3, minute=17),
+            "options": {"queue": "tally", "expires": 3600},
+        },
+    }
+)

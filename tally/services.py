@@ -1,0 +1,851 @@
+"""The tally engine: exact, incremental, O(changes). Every write to the tally's tables lives here.
+
+The pledges services set `Supporter.tally_dirty = True` (an UPDATE of the supporter row) in the same
+transaction as any change that may alter whether or how that supporter counts. `tally_recompute`, under
+a lock so that only one runs at a time, takes dirty supporters in batches (`FOR UPDATE SKIP LOCKED`),
+derives each one's desired state from its pledges, diffs it against the applied state
+(`SupporterTally`), applies +1/-1 to the aggregates, stores the new applied state, clears the flag and
+publishes a snapshot, one transaction per batch. See CONTRIBUTING.md, "The tally", for why no lag window
+is needed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from pledges.models import Pledge, PledgeKind, PledgeStatus, Supporter
+from quitgpt.audit import audit_record
+from tally.models import (
+    HeldState,
+    Recount,
+    ReportedTally,
+    SupporterTally,
+    TallyBucket,
+    TallyCounter,
+    TallySnapshot,
+)
+
+logger = logging.getLogger(__name__)
+
+LOCK_KEY = 0x7A11_7A11  # pg advisory lock id of the tally job
+LOCK_CACHE_KEY = "tally:lock"
+LOCK_CACHE_TTL = 600  # a crashed holder's cache lock expires (the pg lock ends with its session)
+BATCH_SIZE = 5000
+
+BucketKey = tuple[date, str, str]
+
+
+# --- Deriving a supporter's state from its pledges -------------------------------------------------------
+def held_state(status: str, suspicious: bool) -> str | None:
+    """The held class of a pledge that does not count, or None if it counts.
+
+    Mirrors `Pledge.objects.counted()` (confirmed and not suspicious); a test keeps them in step.
+    """
+    if status == PledgeStatus.CONFIRMED and not suspicious:
+        return None
+    if status == PledgeStatus.WITHDRAWN:
+        return HeldState.WITHDRAWN
+    if status == PledgeStatus.PENDING:
+        return HeldState.SUSPICIOUS if suspicious else HeldState.PENDING
+    if status == PledgeStatus.CONFIRMED:
+        return HeldState.SUSPICIOUS
+    return HeldState.REMOVED  # spam, and any other state that takes a pledge out of the count
+
+
+@dataclass(frozen=True)
+class SupporterState:
+    counted: bool = False
+    day: date | None = None
+    country: str = ""
+    kinds: str = ""
+    pending: int = 0
+    suspicious: int = 0
+    withdrawn: int = 0
+    removed: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not self.counted and not (self.pending or self.suspicious or self.withdrawn or self.removed)
+
+    def held(self) -> dict[str, int]:
+        return {
+            HeldState.PENDING: self.pending,
+            HeldState.SUSPICIOUS: self.suspicious,
+            HeldState.WITHDRAWN: self.withdrawn,
+            HeldState.REMOVED: self.removed,
+        }
+
+
+EMPTY = SupporterState()
+
+
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def derive_states(
+    rows: Iterable[tuple[int, int, str, str, bool, str, datetime | None]],
+) -> dict[int, SupporterState]:
+    """Desired state per supporter from its pledges as (id, supporter_id, kind, status, suspicious,
+    country, confirmed_at).
+
+    A supporter counts once if at least one pledge counts; its kinds are those of its counted pledges;
+    its country and day are those of its earliest counted confirmation (ties broken by pledge id).
+    """
+    pledges: dict[int, list[tuple[int, int, str, str, bool, str, datetime | None]]] = defaultdict(list)
+    for row in rows:
+        pledges[row[1]].append(row)
+    states = {}
+    for supporter_id, items in pledges.items():
+        held: Counter[str] = Counter()
+        counted = []
+        for row in items:
+            state = held_state(row[3], row[4])
+            if state is None:
+                counted.append(row)
+            else:
+                held[state] += 1
+        if counted:
+            first = min(counted, key=lambda r: (r[6], r[0]))
+            states[supporter_id] = SupporterState(
+                counted=True,
+                day=utc_day(first[6]),
+                country=first[5] or "",
+                kinds="+".join(sorted({r[2] for r in counted})),
+                **{k: held[k] for k in HeldState.values},
+            )
+        else:
+            states[supporter_id] = SupporterState(**{k: held[k] for k in HeldState.values})
+    return states
+
+
+def _pledge_rows(supporter_ids: list[int]) -> list[tuple]:
+    return list(
+        Pledge.objects.filter(supporter_id__in=supporter_ids).values_list(
+            "id", "supporter_id", "kind", "status", "suspicious", "country", "confirmed_at"
+        )
+    )
+
+
+def _applied_states(supporter_ids: list[int]) -> dict[int, SupporterState]:
+    return {
+        row.supporter_id: SupporterState(
+            counted=row.counted,
+            day=row.day,
+            country=row.country,
+            kinds=row.kinds,
+            pending=row.pending,
+            suspicious=row.suspicious,
+            withdrawn=row.withdrawn,
+            removed=row.removed,
+        )
+        for row in SupporterTally.objects.filter(supporter_id__in=supporter_ids)
+    }
+
+
+# --- Deltas ---------------------------------------------------------------------------------------------
+@dataclass
+class Deltas:
+    buckets: Counter[BucketKey] = field(default_factory=Counter)
+    counters: Counter[str] = field(default_factory=Counter)
+
+    def add_state(self, state: SupporterState, sign: int) -> None:
+        if state.counted:
+            assert state.day is not None
+            self.buckets[(state.day, state.country, state.kinds)] += sign
+            self.counters["people"] += sign
+            for kind in state.kinds.split("+"):
+                self.counters[f"kind:{kind}"] += sign
+            self.counters[f"country:{state.country or '--'}"] += sign
+        for held, n in state.held().items():
+            if n:
+                self.counters[f"held:{held}"] += sign * n
+
+    def prune(self) -> None:
+        self.buckets = Counter({k: v for k, v in self.buckets.items() if v})
+        self.counters = Counter({k: v for k, v in self.counters.items() if v})
+
+
+def _apply_deltas(deltas: Deltas) -> None:
+    """Add the deltas to the aggregate rows.
+
+    Increments upsert (ON CONFLICT works on PostgreSQL and SQLite alike); decrements are plain UPDATEs,
+    since both databases check a proposed row's CHECK constraints before resolving a conflict. Rows are
+    touched in sorted order, so that two writers always lock them in the same order.
+    """
+    deltas.prune()
+    tables = (
+        (TallyBucket._meta.db_table, ("day", "country", "kinds"), "count", sorted(deltas.buckets.items())),
+        (TallyCounter._meta.db_table, ("key",), "value", sorted(deltas.counters.items())),
+    )
+    with connection.cursor() as cursor:
+        for table, key_columns, column, items in tables:
+            keys = ", ".join(key_columns)
+            placeholders = ", ".join(["%s"] * (len(key_columns) + 1))
+            ups = [(*(k if isinstance(k, tuple) else (k,)), n) for k, n in items if n > 0]
+            downs = [(n, *(k if isinstance(k, tuple) else (k,))) for k, n in items if n < 0]
+            if ups:
+                cursor.executemany(
+                    f"INSERT INTO {table} ({keys}, {column}) VALUES ({placeholders}) "  # noqa: S608
+                    f"ON CONFLICT ({keys}) DO UPDATE SET {column} = {table}.{column} + excluded.{column}",
+                    ups,
+                )
+            if downs:
+                where = " AND ".join(f"{c} = %s" for c in key_columns)
+                cursor.executemany(f"UPDATE {table} SET {column} = {column} + %s WHERE {where}", downs)  # noqa: S608
+                if cursor.rowcount not in (-1, len(downs)):
+                    # Only possible if the aggregates were tampered with: the nightly recount repairs.
+                    logger.error(
+                        "tally: %d decrement(s) on %s found no row", len(downs) - cursor.rowcount, table
+                    )
+
+
+# --- The lock -------------------------------------------------------------------------------------------
+@contextmanager
+def tally_lock(*, wait: float = 0.0) -> Iterator[bool]:
+    """Yield True if this process holds the tally lock, False if another run holds it.
+
+    PostgreSQL: a session advisory lock (released if the process dies, since its connection closes).
+    SQLite: an entry added to the cache; the batches' IMMEDIATE transactions serialise writers anyway.
+    """
+    deadline = time.monotonic() + wait
+    if connection.vendor == "postgresql":
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+                got = bool(cursor.fetchone()[0])
+            if got or time.monotonic() >= deadline:
+                break
+            time.sleep(0.1)
+        try:
+            yield got
+        finally:
+            if got:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+        return
+    token = uuid.uuid4().hex
+    while True:
+        try:
+            got = cache.add(LOCK_CACHE_KEY, token, LOCK_CACHE_TTL)
+        except Exception:  # cache down: SQLite's write lock still serialises the batches
+            logger.warning("tally lock: cache unavailable, relying on the database's write lock")
+            got, token = True, ""
+        if got or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    try:
+        yield got
+    finally:
+        if got and token:
+            try:
+                if cache.get(LOCK_CACHE_KEY) == token:
+                    cache.delete(LOCK_CACHE_KEY)
+            except Exception:  # noqa: S110 - the entry expires by itself
+                pass
+
+
+# --- The job --------------------------------------------------------------------------------------------
+@dataclass
+class RecomputeResult:
+    ran: bool
+    supporters: int = 0
+    changed: int = 0
+    batches: int = 0
+    snapshot_id: int | None = None
+    published: bool = False
+    duration_ms: float = 0.0
+
+
+def _apply_batch(limit: int) -> tuple[int, int]:
+    """Bring one batch of dirty supporters up to date, in one transaction. (supporters, changed)."""
+    with transaction.atomic():
+        ids = list(
+            Supporter.objects.filter(tally_dirty=True)
+            .order_by("id")
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[:limit]
+        )
+        if not ids:
+            return 0, 0
+        desired = derive_states(_pledge_rows(ids))
+        applied = _applied_states(ids)
+        deltas = Deltas()
+        upserts, deletes = [], []
+        for sid in ids:
+            want = desired.get(sid, EMPTY)
+            have = applied.get(sid, EMPTY)
+            if want == have:
+                continue
+            deltas.add_state(have, -1)
+            deltas.add_state(want, +1)
+            if want.empty:
+                deletes.append(sid)
+            else:
+                upserts.append(SupporterTally(supporter_id=sid, **want.__dict__))
+        _apply_deltas(deltas)
+        if deletes:
+            SupporterTally.objects.filter(supporter_id__in=deletes).delete()
+        if upserts:
+            SupporterTally.objects.bulk_create(
+                upserts,
+                update_conflicts=True,
+                unique_fields=["supporter"],
+                update_fields=["counted", "day", "country", "kinds", *HeldState.values],
+            )
+        Supporter.objects.filter(id__in=ids).update(tally_dirty=False)
+        return len(ids), len(upserts) + len(deletes)
+
+
+def tally_recompute(*, batch_size: int = BATCH_SIZE, wait: float = 0.0) -> RecomputeResult:
+    """Apply every pending change to the aggregates and publish a snapshot. Only one runs at a time:
+    returns `ran=False` at once (or after `wait` seconds) if another run holds the lock."""
+    started = time.perf_counter()
+    with tally_lock(wait=wait) as got:
+        if not got:
+            return RecomputeResult(ran=False)
+        result = RecomputeResult(ran=True)
+        while True:
+            n, changed = _apply_batch(batch_size)
+            if not n:
+                break
+            result.supporters += n
+            result.changed += changed
+            result.batches += 1
+            if n < batch_size:
+                break
+        snapshot, published = tally_snapshot_publish()
+        result.snapshot_id, result.published = snapshot.id, published
+    result.duration_ms = (time.perf_counter() - started) * 1000
+    if result.changed:
+        logger.info("tally: %d supporter(s) changed in %.0f ms", result.changed, result.duration_ms)
+    return result
+
+
+# --- Snapshots ------------------------------------------------------------------------------------------
+def _snapshot_figures() -> tuple[int, int, dict[str, Any]]:
+    counters = dict(TallyCounter.objects.values_list("key", "value"))
+    people = counters.get("people", 0)
+    by_kind = {kind: counters.get(f"kind:{kind}", 0) for kind in PledgeKind.values}
+    by_country = {
+        key.split(":", 1)[1]: value
+        for key, value in sorted(counters.items())
+        if key.startswith("country:") and value
+    }
+    held = {state: counters.get(f"held:{state}", 0) for state in HeldState.values}
+    reported_rows = list(
+        ReportedTally.objects.filter(active=True).values(
+            "id", "source", "count", "date", "kind", "evidence_url", "verified"
+        )
+    )
+    reported = sum(row["count"] for row in reported_rows)
+    by_source = [{"source": "pledges", "count": people, "verified": True}]
+    for row in reported_rows:
+        by_source.append(
+            {
+                "source": row["source"],
+                "count": row["count"],
+                "date": row["date"].isoformat(),
+                "kind": row["kind"],
+                "evidence_url": row["evidence_url"],
+                "verified": row["verified"],
+                "reported_id": row["id"],
+            }
+        )
+    data = {"by_kind": by_kind, "by_country": by_country, "by_source": by_source, "held": held}
+    return people, reported, data
+
+
+def tally_snapshot_publish() -> tuple[TallySnapshot, bool]:
+    """Write a new snapshot if the figures changed, else confirm the latest one; refresh the cache.
+    Returns the snapshot and whether it is new. Reads only the small counter table."""
+    from tally.selectors import cache_snapshot
+
+    people, reported, data = _snapshot_figures()
+    now = timezone.now()
+    latest = TallySnapshot.objects.order_by("-id").first()
+    if latest is not None and (latest.people, latest.reported, latest.data) == (people, reported, data):
+        TallySnapshot.objects.filter(pk=latest.pk).update(checked_at=now)
+        latest.checked_at = now
+        snapshot, new = latest, False
+    else:
+        snapshot = TallySnapshot.objects.create(
+            created_at=now,
+            checked_at=now,
+            total=people + reported,
+            people=people,
+            reported=reported,
+            data=data,
+        )
+        new = True
+    cache_snapshot(snapshot)
+    return snapshot, new
+
+
+# --- The full recount -----------------------------------------------------------------------------------
+COUNTED_SQL = "p.status = 'confirmed' AND NOT p.suspicious"
+
+
+def _expected_aggregates() -> tuple[Counter[BucketKey], Counter[str]]:
+    """The buckets and counters computed from scratch from the pledges, set-based on PostgreSQL.
+
+    Supporters still dirty are taken at their applied state: their changes are pending, not drift.
+    """
+    buckets: Counter[BucketKey] = Counter()
+    counters: Counter[str] = Counter()
+    pledge_table = Pledge._meta.db_table
+    supporter_table = Supporter._meta.db_table
+    st_table = SupporterTally._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                WITH c AS (
+                    SELECT p.supporter_id,
+                           (min(p.confirmed_at) AT TIME ZONE 'UTC')::date AS day,
+                           (array_agg(p.country ORDER BY p.confirmed_at, p.id))[1] AS country,
+                           string_agg(DISTINCT p.kind, '+' ORDER BY p.kind) AS kinds
+                    FROM {pledge_table} p JOIN {supporter_table} s ON s.id = p.supporter_id
+                    WHERE {COUNTED_SQL} AND NOT s.tally_dirty
+                    GROUP BY p.supporter_id
+                    UNION ALL
+                    SELECT t.supporter_id, t.day, t.country, t.kinds
+                    FROM {st_table} t JOIN {supporter_table} s ON s.id = t.supporter_id
+                    WHERE t.counted AND s.tally_dirty
+                )
+                SELECT day, country, kinds, count(*) FROM c GROUP BY day, country, kinds
+                """  # noqa: S608
+            )
+            for day, country, kinds, n in cursor.fetchall():
+                buckets[(day, country or "", kinds)] += n
+            cursor.execute(
+                f"""
+                SELECT p.status, p.suspicious, count(*)
+                FROM {pledge_table} p JOIN {supporter_table} s ON s.id = p.supporter_id
+                WHERE NOT ({COUNTED_SQL}) AND NOT s.tally_dirty
+                GROUP BY p.status, p.suspicious
+                """  # noqa: S608
+            )
+            for status, suspicious, n in cursor.fetchall():
+                counters[f"held:{held_state(status, suspicious)}"] += n
+            cursor.execute(
+                f"""
+                SELECT coalesce(sum(t.pending), 0), coalesce(sum(t.suspicious), 0),
+                       coalesce(sum(t.withdrawn), 0), coalesce(sum(t.removed), 0)
+                FROM {st_table} t JOIN {supporter_table} s ON s.id = t.supporter_id
+                WHERE s.tally_dirty
+                """  # noqa: S608
+            )
+            for state, n in zip(
+                (HeldState.PENDING, HeldState.SUSPICIOUS, HeldState.WITHDRAWN, HeldState.REMOVED),
+                cursor.fetchone(),
+                strict=True,
+            ):
+                counters[f"held:{state}"] += n
+    else:
+        # SQLite (the embedded defaults, small data): the same rule, in Python, through derive_states.
+        dirty = set(Supporter.objects.filter(tally_dirty=True).values_list("id", flat=True))
+        states = derive_states(
+            row
+            for row in Pledge.objects.order_by("supporter_id")
+            .values_list("id", "supporter_id", "kind", "status", "suspicious", "country", "confirmed_at")
+            .iterator(chunk_size=5000)
+            if row[1] not in dirty
+        )
+        states.update(_applied_states(list(dirty)))
+        deltas = Deltas()
+        for state in states.values():
+            deltas.add_state(state, +1)
+        deltas.counters.clear()
+        buckets = deltas.buckets
+        for state in states.values():
+            for held, n in state.held().items():
+                counters[f"held:{held}"] += n
+    for (_day, country, kinds), n in buckets.items():
+        counters["people"] += n
+        for kind in kinds.split("+"):
+            counters[f"kind:{kind}"] += n
+        counters[f"country:{country or '--'}"] += n
+    return Counter({k: v for k, v in buckets.items() if v}), Counter({k: v for k, v in counters.items() if v})
+
+
+def _found_aggregates() -> tuple[Counter[BucketKey], Counter[str]]:
+    buckets = Counter(
+        {
+            (day, country, kinds): n
+            for day, country, kinds, n in TallyBucket.objects.exclude(count=0).values_list(
+                "day", "country", "kinds", "count"
+            )
+        }
+    )
+    counters = Counter(dict(TallyCounter.objects.exclude(value=0).values_list("key", "value")))
+    return buckets, counters
+
+
+def _rebuild_applied_state() -> int:
+    """Make every clean supporter's applied state equal its desired state; returns how many changed.
+
+    Used only to repair after a drift (a change made without setting the dirty flag): marks the
+    mismatched supporters dirty so that the next batches re-derive them, then rebuilds the aggregates
+    from the applied state.
+    """
+    mismatched = []
+    ids = list(Supporter.objects.filter(tally_dirty=False).order_by("id").values_list("id", flat=True))
+    for start in range(0, len(ids), BATCH_SIZE):
+        chunk = ids[start : start + BATCH_SIZE]
+        desired = derive_states(_pledge_rows(chunk))
+        applied = _applied_states(chunk)
+        mismatched += [sid for sid in chunk if desired.get(sid, EMPTY) != applied.get(sid, EMPTY)]
+    if mismatched:
+        for start in range(0, len(mismatched), BATCH_SIZE):
+            Supporter.objects.filter(id__in=mismatched[start : start + BATCH_SIZE]).update(tally_dirty=True)
+    return len(mismatched)
+
+
+def _aggregates_from_applied_state() -> None:
+    """Rewrite buckets and counters as the sum of the applied state (the job's own bookkeeping).
+
+    Set-based (portable SQL): it runs after a repair and after seeding millions of demo pledges.
+    """
+    TallyBucket.objects.all().delete()
+    TallyCounter.objects.all().delete()
+    _add_applied_state_to_aggregates()
+
+
+def _add_applied_state_to_aggregates(*, min_supporter_id: int | None = None) -> None:
+    """Add the applied state of supporters (all, or those from `min_supporter_id` on) to the aggregates."""
+    rows = SupporterTally.objects.all()
+    if min_supporter_id is not None:
+        rows = rows.filter(supporter_id__gte=min_supporter_id)
+    deltas = Deltas()
+    counted = rows.filter(counted=True)
+    for day, country, kinds, n in (
+        counted.values_list("day", "country", "kinds").annotate(n=Count("pk")).order_by()
+    ):
+        deltas.buckets[(day, country, kinds)] += n
+        deltas.counters["people"] += n
+        for kind in kinds.split("+"):
+            deltas.counters[f"kind:{kind}"] += n
+        deltas.counters[f"country:{country or '--'}"] += n
+    held = rows.aggregate(**{state: Sum(state) for state in HeldState.values})
+    for state, n in held.items():
+        deltas.counters[f"held:{state}"] += n or 0
+    _apply_deltas(deltas)
+
+
+def _diff(expected: Counter, found: Counter) -> dict[str, int]:
+    keys = set(expected) | set(found)
+    return {
+        "|".join(str(part) for part in (key if isinstance(key, tuple) else (key,))): found[key]
+        - expected[key]
+        for key in keys
+        if found[key] != expected[key]
+    }
+
+
+def tally_recount(*, repair: bool = True, wait: float = 30.0) -> Recount | None:
+    """Recount from scratch, compare with the incremental aggregates, record the drift and repair.
+
+    Runs under the job's lock, after applying pending changes, so that the comparison is exact.
+    Returns None if the lock could not be taken within `wait` seconds.
+    """
+    with tally_lock(wait=wait) as got:
+        if not got:
+            return None
+        started_at = timezone.now()
+        t0 = time.perf_counter()
+        while _apply_batch(BATCH_SIZE)[0]:
+            pass
+        outermost = not connection.in_atomic_block
+        with transaction.atomic():
+            if connection.vendor == "postgresql" and outermost:
+                # One consistent view of pledges, flags and aggregates for the comparison.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            expected_buckets, expected_counters = _expected_aggregates()
+            found_buckets, found_counters = _found_aggregates()
+        bucket_diff = _diff(expected_buckets, found_buckets)
+        counter_diff = _diff(expected_counters, found_counters)
+        recount = Recount(
+            started_at=started_at,
+            expected_people=expected_counters["people"],
+            found_people=found_counters["people"],
+            drift=found_counters["people"] - expected_counters["people"],
+            mismatched_buckets=len(bucket_diff),
+            mismatched_counters=len(counter_diff),
+            details={"buckets": dict(list(bucket_diff.items())[:50]), "counters": counter_diff},
+        )
+        if (bucket_diff or counter_diff) and repair:
+            logger.error(
+                "tally drift: people found %d, expected %d; %d bucket(s), %d counter(s) off; repairing",
+                recount.found_people,
+                recount.expected_people,
+                len(bucket_diff),
+                len(counter_diff),
+            )
+            with transaction.atomic():
+                recount.details["supporters_rederived"] = _rebuild_applied_state()
+            while _apply_batch(BATCH_SIZE)[0]:
+                pass
+            with transaction.atomic():
+                _aggregates_from_applied_state()
+            recount.repaired = True
+        elif bucket_diff or counter_diff:
+            logger.error("tally drift found (not repaired): %s", counter_diff)
+        recount.finished_at = timezone.now()
+        recount.duration_ms = int((time.perf_counter() - t0) * 1000)
+        recount.save()
+        tally_snapshot_publish()
+        _prune_snapshots()
+        return recount
+
+
+def _prune_snapshots(*, keep_days: int = 7) -> None:
+    """Keep a week of snapshots, then one a day (the last of each day), so that history stays small."""
+    cutoff = timezone.now() - timezone.timedelta(days=keep_days)
+    old = TallySnapshot.objects.filter(created_at__lt=cutoff).order_by("created_at")
+    last_of_day: dict[date, int] = {}
+    for pk, created in old.values_list("id", "created_at"):
+        last_of_day[utc_day(created)] = pk
+    old.exclude(pk__in=list(last_of_day.values())).delete()
+
+
+# --- Reported tallies -----------------------------------------------------------------------------------
+def _publish_after_commit() -> None:
+    from tally.tasks import recompute_tally
+
+    transaction.on_commit(lambda: recompute_tally.delay())
+
+
+def reported_tally_save(*, reported: ReportedTally, actor: Any, reason: str = "") -> ReportedTally:
+    """Create or update an organiser's reported tally, audited; the headline follows after commit."""
+    creating = reported.pk is None
+    with transaction.atomic():
+        if creating and actor is not None and getattr(actor, "is_authenticated", False):
+            reported.entered_by = actor
+        reported.full_clean()
+        reported.save()
+        audit_record(
+            actor=actor,
+            action="tally.reported_create" if creating else "tally.reported_update",
+            target=reported,
+            reason=reason,
+            details={
+                "source": reported.source,
+                "count": reported.count,
+                "date": reported.date.isoformat(),
+                "verified": reported.verified,
+                "active": reported.active,
+                "evidence_url": reported.evidence_url,
+            },
+        )
+        _publish_after_commit()
+    return reported
+
+
+def reported_tally_delete(*, reported: ReportedTally, actor: Any, reason: str = "") -> None:
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="tally.reported_delete",
+            target=reported,
+            reason=reason,
+            details={"source": reported.source, "count": reported.count},
+        )
+        reported.delete()
+        _publish_after_commit()
+
+
+# --- Synthetic pledges for demos and benchmarks ---------------------------------------------------------
+DEMO_DOMAIN = "demo.quitgpt.invalid"
+# Addresses on reserved names (RFC 2606/6761) cannot be anyone's mailbox: demo and test data only.
+RESERVED_SUFFIXES = (
+    ".invalid",
+    ".test",
+    ".example",
+    ".localhost",
+    "@example.com",
+    "@example.org",
+    "@example.net",
+)
+DEMO_COUNTRIES = ("US", "GB", "FR", "DE", "CA", "AU", "NL", "ES", "IT", "SE", "")
+
+
+class RealPledgesPresent(Exception):
+    """The database holds pledges from real addresses: seeding needs an explicit --force."""
+
+
+def real_pledges_exist() -> bool:
+    reserved = Q()
+    for suffix in RESERVED_SUFFIXES:
+        reserved |= Q(email_normalised__endswith=suffix)
+    return Pledge.objects.exclude(reserved).exists()
+
+
+@dataclass
+class SeedResult:
+    created: int
+    seconds: float
+    total: int
+
+
+def demo_pledges_seed(*, count: int, force: bool = False, days: int = 30) -> SeedResult:
+    """Create `count` synthetic confirmed pledges (one supporter each, on DEMO_DOMAIN), spread over the
+    last `days` days, and bring the tally up to date set-based. Refuses a database with real pledges
+    unless `force`."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    if not force and real_pledges_exist():
+        raise RealPledgesPresent("this database holds real pledges; use --force to add demo pledges anyway")
+    started = time.perf_counter()
+    with tally_lock(wait=60) as got:
+        if not got:
+            raise RuntimeError("the tally job holds the lock; try again")
+        if connection.vendor == "postgresql":
+            created = _seed_postgres(count=count, days=days)
+        else:
+            created = _seed_orm(count=count, days=days)
+        snapshot, _new = tally_snapshot_publish()
+    return SeedResult(created=created, seconds=time.perf_counter() - started, total=snapshot.total)
+
+
+def _next_demo_number() -> int:
+    return Supporter.objects.filter(email_normalised__endswith="@" + DEMO_DOMAIN).count() + 1
+
+
+def _insert_select_sql(model: type, exprs: dict[str, str], now: datetime) -> tuple[str, str, list[Any]]:
+    """Column list and SELECT list for INSERT ... SELECT into `model`: the given SQL expressions, and
+    every other column at its model default (so that fields added later keep working)."""
+    columns, selects, params = [], [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key and f.name not in exprs:
+            continue
+        columns.append(connection.ops.quote_name(f.column))
+        if f.name in exprs:
+            selects.append(exprs[f.name])
+            continue
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            value: Any = now
+        else:
+            value = f.get_default()
+        selects.append("%s")
+        params.append(f.get_db_prep_save(value, connection))
+    return ", ".join(columns), ", ".join(selects), params
+
+
+def _seed_postgres(*, count: int, days: int) -> int:
+    now = timezone.now()
+    first = _next_demo_number()
+    span = max(days, 1) * 86400
+    supporter_table, pledge_table = Supporter._meta.db_table, Pledge._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {supporter_table}")  # noqa: S608
+        floor = cursor.fetchone()[0]
+        # Pseudo-random but reproducible spread over the last `days` days (7919 is prime).
+        when = f"('{now.isoformat()}'::timestamptz - ((g.n * 7919) %% {span}) * interval '1 second')"
+        cols, sels, params = _insert_select_sql(
+            Supporter,
+            {
+                "email_normalised": f"'demo-' || g.n || '@{DEMO_DOMAIN}'",
+                "tally_dirty": "false",
+                "created_at": when,
+                "updated_at": when,
+            },
+            now,
+        )
+        cursor.execute(
+            f"INSERT INTO {supporter_table} ({cols}) SELECT {sels} "  # noqa: S608
+            f"FROM generate_series(%s::bigint, %s::bigint) AS g(n) ON CONFLICT DO NOTHING",
+            [*params, first, first + count - 1],
+        )
+        created = cursor.rowcount
+        countries = "ARRAY[" + ", ".join(f"'{c}'" for c in DEMO_COUNTRIES) + "]"
+        cols, sels, params = _insert_select_sql(
+            Pledge,
+            {
+                "supporter": "s.id",
+                "kind": "CASE WHEN g.n %% 10 < 7 THEN 'cancelled' ELSE 'shared' END",
+                "email": "s.email_normalised",
+                "email_normalised": "s.email_normalised",
+                "country": f"({countries})[1 + g.n %% {len(DEMO_COUNTRIES)}]",
+                "share_code": "'demo' || g.n",
+                "status": "'confirmed'",
+                "suspicious": "false",
+                "confirmed_at": "s.created_at + interval '5 minutes'",
+                "created_at": "s.created_at",
+                "updated_at": "s.created_at",
+                "language": "'en'",
+            },
+            now,
+        )
+        cursor.execute(
+            f"INSERT INTO {pledge_table} ({cols}) SELECT {sels} FROM {supporter_table} s "  # noqa: S608
+            "CROSS JOIN LATERAL "
+            "(SELECT split_part(split_part(s.email_normalised, '@', 1), '-', 2)::bigint AS n) g "
+            f"WHERE s.id > %s AND s.email_normalised LIKE %s",
+            [*params, floor, f"demo-%@{DEMO_DOMAIN}"],
+        )
+        # Their applied state, then the aggregates, set-based: each demo supporter has one counted pledge.
+        cursor.execute(
+            f"INSERT INTO {SupporterTally._meta.db_table} "  # noqa: S608
+            "(supporter_id, counted, day, country, kinds, pending, suspicious, withdrawn, removed) "
+            "SELECT p.supporter_id, true, (p.confirmed_at AT TIME ZONE 'UTC')::date, p.country, p.kind, "
+            "0, 0, 0, 0 "
+            f"FROM {pledge_table} p WHERE p.supporter_id > %s AND p.email_normalised LIKE %s",
+            [floor, f"demo-%@{DEMO_DOMAIN}"],
+        )
+        _add_applied_state_to_aggregates(min_supporter_id=floor + 1)
+    return created
+
+
+def _seed_orm(*, count: int, days: int) -> int:
+    """The same on SQLite (embedded defaults): small demos; the job derives their state."""
+    now = timezone.now()
+    first = _next_demo_number()
+    span = max(days, 1) * 86400
+    created = 0
+    for start in range(first, first + count, 5000):
+        numbers = range(start, min(start + 5000, first + count))
+        supporters = Supporter.objects.bulk_create(
+            [Supporter(email_normalised=f"demo-{n}@{DEMO_DOMAIN}") for n in numbers], ignore_conflicts=True
+        )
+        ids = dict(
+            Supporter.objects.filter(
+                email_normalised__in=[s.email_normalised for s in supporters]
+            ).values_list("email_normalised", "id")
+        )
+        pledges = []
+        for n in numbers:
+            address = f"demo-{n}@{DEMO_DOMAIN}"
+            moment = now - timezone.timedelta(seconds=(n * 7919) % span)
+            pledges.append(
+                Pledge(
+                    supporter_id=ids[address],
+                    kind="cancelled" if n % 10 < 7 else "shared",
+                    email=address,
+                    email_normalised=address,
+                    country=DEMO_COUNTRIES[n % len(DEMO_COUNTRIES)],
+                    share_code=f"demo{n}",
+                    status=PledgeStatus.CONFIRMED,
+                    confirmed_at=moment + timezone.timedelta(minutes=5),
+                    created_at=moment,
+                )
+            )
+        Pledge.objects.bulk_create(pledges, ignore_conflicts=True)
+        created += len(numbers)
+    while _apply_batch(BATCH_SIZE)[0]:
+        pass
+    return created
