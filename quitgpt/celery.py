@@ -19,6 +19,8 @@ app.conf.beat_schedule = {}
 from celery.schedules import crontab  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+# Its own queue, so that a flood of emails never delays the counter (and the other way round).
+app.conf.task_routes = {**(app.conf.task_routes or {}), "tally.tasks.*": {"queue": "tally"}}
 app.conf.beat_schedule.update(
     {
         # The counter must move within a minute of a confirmation; each run costs only the changes since

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +15,7 @@ class ReportedTallyAdmin(admin.ModelAdmin):
     list_filter = ["verified", "active", "kind", "date"]
     search_fields = ["source", "note", "evidence_url"]
     readonly_fields = ["entered_by", "created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = [
         "source",
         "count",

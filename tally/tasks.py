@@ -8,7 +8,6 @@ from tally import services
 
 
 @shared_task(
-    queue="tally",
     autoretry_for=(Exception,),
     retry_backoff=True,
     retry_backoff_max=60,
@@ -22,7 +21,6 @@ def recompute_tally() -> dict:
 
 
 @shared_task(
-    queue="tally",
     autoretry_for=(Exception,),
     retry_backoff=True,
     retry_backoff_max=600,
