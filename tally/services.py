@@ -46,6 +46,9 @@ LOCK_CACHE_TTL = 600  # a crashed holder's cache lock expires (the pg lock ends 
 BATCH_SIZE = 5000
 
 BucketKey = tuple[date, str, str]
+# Computed once: TextChoices.values builds a new list on every access, and the batch loop is hot.
+HELD = tuple(HeldState.values)
+STATE_COLUMNS = ("counted", "day", "country", "kinds", *HELD)
 
 
 # --- Deriving a supporter's state from its pledges -------------------------------------------------------
@@ -82,10 +85,10 @@ class SupporterState:
 
     def held(self) -> dict[str, int]:
         return {
-            HeldState.PENDING: self.pending,
-            HeldState.SUSPICIOUS: self.suspicious,
-            HeldState.WITHDRAWN: self.withdrawn,
-            HeldState.REMOVED: self.removed,
+            "pending": self.pending,
+            "suspicious": self.suspicious,
+            "withdrawn": self.withdrawn,
+            "removed": self.removed,
         }
 
 
@@ -125,10 +128,10 @@ def derive_states(
                 day=utc_day(first[6]),
                 country=first[5] or "",
                 kinds="+".join(sorted({r[2] for r in counted})),
-                **{k: held[k] for k in HeldState.values},
+                **{k: held[k] for k in HELD},
             )
         else:
-            states[supporter_id] = SupporterState(**{k: held[k] for k in HeldState.values})
+            states[supporter_id] = SupporterState(**{k: held[k] for k in HELD})
     return states
 
 
@@ -141,19 +144,35 @@ def _pledge_rows(supporter_ids: list[int]) -> list[tuple]:
 
 
 def _applied_states(supporter_ids: list[int]) -> dict[int, SupporterState]:
-    return {
-        row.supporter_id: SupporterState(
-            counted=row.counted,
-            day=row.day,
-            country=row.country,
-            kinds=row.kinds,
-            pending=row.pending,
-            suspicious=row.suspicious,
-            withdrawn=row.withdrawn,
-            removed=row.removed,
-        )
-        for row in SupporterTally.objects.filter(supporter_id__in=supporter_ids)
-    }
+    rows = SupporterTally.objects.filter(supporter_id__in=supporter_ids).values_list(
+        "supporter_id", *STATE_COLUMNS
+    )
+    return {row[0]: SupporterState(*row[1:]) for row in rows}
+
+
+def _store_applied_states(states: dict[int, SupporterState]) -> None:
+    """Upsert applied states (plain SQL: the ORM's bulk_create costs more than the database here)."""
+    if not states:
+        return
+    table = SupporterTally._meta.db_table
+    columns = ", ".join(STATE_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS)
+    row = "(" + ", ".join(["%s"] * (len(STATE_COLUMNS) + 1)) + ")"
+    values = [
+        (sid, st.counted, st.day, st.country, st.kinds, st.pending, st.suspicious, st.withdrawn, st.removed)
+        for sid, st in sorted(states.items())
+    ]
+    # One multi-row statement per chunk: a round trip per row would cost more than the work itself.
+    # SQLite caps a statement's parameters (999 on old builds), hence its smaller chunks.
+    chunk = 1000 if connection.vendor == "postgresql" else 100
+    with connection.cursor() as cursor:
+        for start in range(0, len(values), chunk):
+            part = values[start : start + chunk]
+            cursor.execute(
+                f"INSERT INTO {table} (supporter_id, {columns}) VALUES {', '.join([row] * len(part))} "  # noqa: S608
+                f"ON CONFLICT (supporter_id) DO UPDATE SET {updates}",
+                [value for item in part for value in item],
+            )
 
 
 # --- Deltas ---------------------------------------------------------------------------------------------
@@ -284,7 +303,8 @@ def _apply_batch(limit: int) -> tuple[int, int]:
         desired = derive_states(_pledge_rows(ids))
         applied = _applied_states(ids)
         deltas = Deltas()
-        upserts, deletes = [], []
+        upserts: dict[int, SupporterState] = {}
+        deletes = []
         for sid in ids:
             want = desired.get(sid, EMPTY)
             have = applied.get(sid, EMPTY)
@@ -295,17 +315,11 @@ def _apply_batch(limit: int) -> tuple[int, int]:
             if want.empty:
                 deletes.append(sid)
             else:
-                upserts.append(SupporterTally(supporter_id=sid, **want.__dict__))
+                upserts[sid] = want
         _apply_deltas(deltas)
         if deletes:
             SupporterTally.objects.filter(supporter_id__in=deletes).delete()
-        if upserts:
-            SupporterTally.objects.bulk_create(
-                upserts,
-                update_conflicts=True,
-                unique_fields=["supporter"],
-                update_fields=["counted", "day", "country", "kinds", *HeldState.values],
-            )
+        _store_applied_states(upserts)
         Supporter.objects.filter(id__in=ids).update(tally_dirty=False)
         return len(ids), len(upserts) + len(deletes)
 
@@ -345,7 +359,7 @@ def _snapshot_figures() -> tuple[int, int, dict[str, Any]]:
         for key, value in sorted(counters.items())
         if key.startswith("country:") and value
     }
-    held = {state: counters.get(f"held:{state}", 0) for state in HeldState.values}
+    held = {state: counters.get(f"held:{state}", 0) for state in HELD}
     reported_rows = list(
         ReportedTally.objects.filter(active=True).values(
             "id", "source", "count", "date", "kind", "evidence_url", "verified"
@@ -536,7 +550,7 @@ def _add_applied_state_to_aggregates(*, min_supporter_id: int | None = None) -> 
         for kind in kinds.split("+"):
             deltas.counters[f"kind:{kind}"] += n
         deltas.counters[f"country:{country or '--'}"] += n
-    held = rows.aggregate(**{state: Sum(state) for state in HeldState.values})
+    held = rows.aggregate(**{state: Sum(state) for state in HELD})
     for state, n in held.items():
         deltas.counters[f"held:{state}"] += n or 0
     _apply_deltas(deltas)
