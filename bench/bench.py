@@ -89,7 +89,7 @@ def start_server() -> subprocess.Popen:
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/tally", timeout=2).read()  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/tally", timeout=2).read()
             return process
         except OSError:
             if time.monotonic() > deadline or process.poll() is not None:
@@ -163,7 +163,8 @@ def write_readme(results: dict) -> None:
         f"{small['api']['p50_ms']:.2f} / {small['api']['p99_ms']:.2f} | {large['api']['avg_ms']:.2f} / "
         f"{large['api']['p50_ms']:.2f} / {large['api']['p99_ms']:.2f} |",
         "",
-        f"- `/api/tally` at 2M serves **{ratio:.0%}** of the bare view's requests per second (target >= 85%).",
+        f"- `/api/tally` at 2M serves **{ratio:.0%}** of the bare view's requests per second "
+        "(target >= 85%).",
         f"- Its average latency at 2M differs from 10K by **{latency_change:+.1%}** "
         f"(p50 {p50_change:+.1%}; target within 10%).",
         f"- Seeding {LARGE:,} demo pledges: **{results['seed_large_s']:.0f} s** (target < 180 s).",
@@ -182,6 +183,8 @@ def write_readme(results: dict) -> None:
 
 
 def main() -> None:
+    # Stopped with SIGTERM (or run in the background, where SIGINT is ignored): still stop gunicorn.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     RESULTS.mkdir(exist_ok=True)
     results: dict = {
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -8,13 +8,12 @@ import os
 import secrets
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quitgpt.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

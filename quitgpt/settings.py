@@ -275,6 +275,9 @@ TALLY_STALE_SECONDS = env_int(
 )
 # Without a broker (embedded defaults) nobody runs beat: a daemon thread in the web process runs the job.
 TALLY_INPROCESS_SCHEDULER = env_bool("TALLY_INPROCESS_SCHEDULER", not REDIS_URL)
+# Each web process keeps the published figures this long before asking Redis again (0: always ask).
+# Off when debugging (and so in tests), where a change must show at once.
+TALLY_LOCAL_CACHE_SECONDS = env_int("TALLY_LOCAL_CACHE_SECONDS", 0 if DEBUG else 1, minimum=0, maximum=60)
 # How often the pages' counter polls /api/tally (the brief: every 10 to 15 s).
 TALLY_POLL_SECONDS = env_int("TALLY_POLL_SECONDS", 12, minimum=1, maximum=300)
 # Benchmarks only: serve a bare JSON view at /bench/bare to compare /api/tally with.

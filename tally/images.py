@@ -61,6 +61,6 @@ def og_png(total: int, language: str) -> bytes:
     png = out.getvalue()
     try:
         cache.set(key, png, 24 * 3600)
-    except Exception:  # noqa: S110 - a cache miss next time, nothing more
+    except Exception:  # noqa: S110  # nosec B110
         pass
     return png

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
@@ -70,8 +71,24 @@ def _entry(snapshot: TallySnapshot | None) -> dict[str, Any]:
     }
 
 
+# A per-process copy of the entry for TALLY_LOCAL_CACHE_SECONDS: under load, most requests then touch
+# neither Redis nor the database (each web process asks Redis at most once per period).
+_local: tuple[float, dict[str, Any]] | None = None
+
+
+def _remember(entry: dict[str, Any]) -> None:
+    global _local
+    _local = (time.monotonic(), entry) if settings.TALLY_LOCAL_CACHE_SECONDS > 0 else None
+
+
+def forget_local_copy() -> None:
+    global _local
+    _local = None
+
+
 def cache_snapshot(snapshot: TallySnapshot) -> dict[str, Any]:
     entry = _entry(snapshot)
+    _remember(entry)
     try:
         cache.set(CACHE_KEY, entry, _cache_seconds())
     except Exception as exc:  # Redis down: readers fall back to the snapshot row
@@ -81,6 +98,9 @@ def cache_snapshot(snapshot: TallySnapshot) -> dict[str, Any]:
 
 def tally_entry() -> dict[str, Any]:
     """The current published tally: one cache read; on a miss (or Redis down) one indexed row read."""
+    local = _local
+    if local is not None and time.monotonic() - local[0] < settings.TALLY_LOCAL_CACHE_SECONDS:
+        return local[1]
     try:
         entry = cache.get(CACHE_KEY)
     except Exception:
@@ -89,13 +109,15 @@ def tally_entry() -> dict[str, Any]:
     else:
         cache_up = True
     if entry is not None:
+        _remember(entry)
         return entry
     snapshot = TallySnapshot.objects.order_by("-id").first()
     entry = _entry(snapshot)
+    _remember(entry)
     if cache_up and snapshot is not None:
         try:
             cache.set(CACHE_KEY, entry, _cache_seconds())
-        except Exception:  # noqa: S110 - the next request reads the row again
+        except Exception:  # noqa: S110  # nosec B110
             pass
     return entry
 

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
@@ -169,7 +169,7 @@ def _store_applied_states(states: dict[int, SupporterState]) -> None:
         for start in range(0, len(values), chunk):
             part = values[start : start + chunk]
             cursor.execute(
-                f"INSERT INTO {table} (supporter_id, {columns}) VALUES {', '.join([row] * len(part))} "  # noqa: S608
+                f"INSERT INTO {table} (supporter_id, {columns}) VALUES {', '.join([row] * len(part))} "  # noqa: S608  # nosec B608
                 f"ON CONFLICT (supporter_id) DO UPDATE SET {updates}",
                 [value for item in part for value in item],
             )
@@ -218,13 +218,13 @@ def _apply_deltas(deltas: Deltas) -> None:
             downs = [(n, *(k if isinstance(k, tuple) else (k,))) for k, n in items if n < 0]
             if ups:
                 cursor.executemany(
-                    f"INSERT INTO {table} ({keys}, {column}) VALUES ({placeholders}) "  # noqa: S608
+                    f"INSERT INTO {table} ({keys}, {column}) VALUES ({placeholders}) "  # noqa: S608  # nosec B608
                     f"ON CONFLICT ({keys}) DO UPDATE SET {column} = {table}.{column} + excluded.{column}",
                     ups,
                 )
             if downs:
                 where = " AND ".join(f"{c} = %s" for c in key_columns)
-                cursor.executemany(f"UPDATE {table} SET {column} = {column} + %s WHERE {where}", downs)  # noqa: S608
+                cursor.executemany(f"UPDATE {table} SET {column} = {column} + %s WHERE {where}", downs)  # noqa: S608  # nosec B608
                 if cursor.rowcount not in (-1, len(downs)):
                     # Only possible if the aggregates were tampered with: the nightly recount repairs.
                     logger.error(
@@ -273,7 +273,7 @@ def tally_lock(*, wait: float = 0.0) -> Iterator[bool]:
             try:
                 if cache.get(LOCK_CACHE_KEY) == token:
                     cache.delete(LOCK_CACHE_KEY)
-            except Exception:  # noqa: S110 - the entry expires by itself
+            except Exception:  # noqa: S110  # nosec B110
                 pass
 
 
@@ -431,7 +431,7 @@ def _expected_aggregates() -> tuple[Counter[BucketKey], Counter[str]]:
             # aggregates would sort once per supporter. A supporter whose counted pledges name different
             # countries (rare) gets the country of its earliest one through the subquery.
             cursor.execute("SET LOCAL jit = off")
-            cursor.execute(
+            cursor.execute(  # nosec B608
                 f"""
                 WITH agg AS (
                     SELECT p.supporter_id, min(p.confirmed_at) AS first_at,
@@ -446,13 +446,13 @@ def _expected_aggregates() -> tuple[Counter[BucketKey], Counter[str]]:
                        concat_ws('+', {joined}),
                        count(*)
                 FROM agg GROUP BY 1, 2, 3
-                """,  # noqa: S608
+                """,  # noqa: S608  # nosec B608
                 [*kinds, *kinds],
             )
             for day, country, kind_set, n in cursor.fetchall():
                 buckets[(day, country or "", kind_set)] += n
             cursor.execute(
-                f"SELECT p.status, p.suspicious, count(*) FROM {table} p "  # noqa: S608
+                f"SELECT p.status, p.suspicious, count(*) FROM {table} p "  # noqa: S608  # nosec B608
                 f"WHERE NOT ({COUNTED_SQL}) GROUP BY p.status, p.suspicious"
             )
             for status, suspicious, n in cursor.fetchall():
@@ -625,7 +625,7 @@ def tally_recount(*, repair: bool = True, wait: float = 30.0) -> Recount | None:
 
 def _prune_snapshots(*, keep_days: int = 7) -> None:
     """Keep a week of snapshots, then one a day (the last of each day), so that history stays small."""
-    cutoff = timezone.now() - timezone.timedelta(days=keep_days)
+    cutoff = timezone.now() - timedelta(days=keep_days)
     old = TallySnapshot.objects.filter(created_at__lt=cutoff).order_by("created_at")
     last_of_day: dict[date, int] = {}
     for pk, created in old.values_list("id", "created_at"):
@@ -767,7 +767,7 @@ def _seed_postgres(*, count: int, days: int) -> int:
     span = max(days, 1) * 86400
     supporter_table, pledge_table = Supporter._meta.db_table, Pledge._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {supporter_table}")  # noqa: S608
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {supporter_table}")  # noqa: S608  # nosec B608
         floor = cursor.fetchone()[0]
         # Times rise with n (so that every index on them is appended to, not written all over), faster
         # towards now, like a campaign that grows: t = start + span * sqrt(i / count).
@@ -787,7 +787,7 @@ def _seed_postgres(*, count: int, days: int) -> int:
             now,
         )
         cursor.execute(
-            f"INSERT INTO {supporter_table} ({cols}) SELECT {sels} "  # noqa: S608
+            f"INSERT INTO {supporter_table} ({cols}) SELECT {sels} "  # noqa: S608  # nosec B608
             f"FROM generate_series(%s::bigint, %s::bigint) AS g(n) ON CONFLICT DO NOTHING",
             [*params, first, first + count - 1],
         )
@@ -813,7 +813,7 @@ def _seed_postgres(*, count: int, days: int) -> int:
             now,
         )
         cursor.execute(
-            f"INSERT INTO {pledge_table} ({cols}) SELECT {sels} FROM {supporter_table} s "  # noqa: S608
+            f"INSERT INTO {pledge_table} ({cols}) SELECT {sels} FROM {supporter_table} s "  # noqa: S608  # nosec B608
             "CROSS JOIN LATERAL "
             "(SELECT split_part(split_part(s.email_normalised, '@', 1), '-', 2)::bigint AS n) g "
             f"WHERE s.id > %s AND s.email_normalised LIKE %s",
@@ -822,7 +822,7 @@ def _seed_postgres(*, count: int, days: int) -> int:
         logger.info("seed: pledges in %.1f s", time.perf_counter() - t0)
         # Their applied state, then the aggregates, set-based: each demo supporter has one counted pledge.
         cursor.execute(
-            f"INSERT INTO {SupporterTally._meta.db_table} "  # noqa: S608
+            f"INSERT INTO {SupporterTally._meta.db_table} "  # noqa: S608  # nosec B608
             "(supporter_id, counted, day, country, kinds, pending, suspicious, withdrawn, removed) "
             "SELECT p.supporter_id, true, (p.confirmed_at AT TIME ZONE 'UTC')::date, p.country, p.kind, "
             "0, 0, 0, 0 "
@@ -857,7 +857,7 @@ def _seed_orm(*, count: int, days: int) -> int:
         pledges = []
         for n in numbers:
             address = _demo_address(n)
-            moment = now - timezone.timedelta(seconds=span * (1 - ((n - first) / count) ** 0.5))
+            moment = now - timedelta(seconds=span * (1 - ((n - first) / count) ** 0.5))
             pledges.append(
                 Pledge(
                     supporter_id=ids[address],
@@ -867,7 +867,7 @@ def _seed_orm(*, count: int, days: int) -> int:
                     country=DEMO_COUNTRIES[n % len(DEMO_COUNTRIES)],
                     share_code=f"demo{n:010d}",
                     status=PledgeStatus.CONFIRMED,
-                    confirmed_at=moment + timezone.timedelta(minutes=5),
+                    confirmed_at=moment + timedelta(minutes=5),
                     created_at=moment,
                 )
             )

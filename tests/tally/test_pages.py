@@ -62,7 +62,7 @@ def test_how_we_count_explains_the_sources_the_held_pledges_the_recount_and_the_
     assert "Campaign announcement" in html
     assert 'href="https://example.org/post"' in html
     assert "unverified" in html
-    assert "1 pledges waiting for email confirmation" in html
+    assert "1 pledge waiting for email confirmation" in html
     assert "Everything matched." in html
     assert '<svg class="tally-chart"' in html
     assert '<title id="tally-chart-title">People confirmed per day</title>' in html
