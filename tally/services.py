@@ -513,9 +513,16 @@ def _rebuild_applied_state() -> int:
     from the applied state.
     """
     mismatched = []
-    ids = list(Supporter.objects.filter(tally_dirty=False).order_by("id").values_list("id", flat=True))
-    for start in range(0, len(ids), BATCH_SIZE):
-        chunk = ids[start : start + BATCH_SIZE]
+    last = Supporter.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    # By id ranges, so that memory stays flat whatever the number of supporters.
+    for start in range(0, last + 1, BATCH_SIZE):
+        chunk = list(
+            Supporter.objects.filter(tally_dirty=False, id__gte=start, id__lt=start + BATCH_SIZE).values_list(
+                "id", flat=True
+            )
+        )
+        if not chunk:
+            continue
         desired = derive_states(_pledge_rows(chunk))
         applied = _applied_states(chunk)
         mismatched += [sid for sid in chunk if desired.get(sid, EMPTY) != applied.get(sid, EMPTY)]

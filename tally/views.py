@@ -14,6 +14,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
+from django_countries import countries
 
 from tally import images, selectors
 from tally.charts import daily_chart_svg
@@ -89,7 +90,10 @@ def how_we_count(request: HttpRequest) -> HttpResponse:
         "chart": daily_chart_svg(per_day, language=translation.get_language()),
         "daily": [row for row in per_day if row[1]][-14:],
         "held": tally.get("held", {}),
-        "by_country": sorted(tally.get("by_country", {}).items(), key=lambda kv: -kv[1])[:20],
+        "by_country": [
+            (countries.name(code) if code != "--" else "", n)
+            for code, n in sorted(tally.get("by_country", {}).items(), key=lambda kv: -kv[1])[:20]
+        ],
     }
     return render(request, "tally/how_we_count.html", context)
 

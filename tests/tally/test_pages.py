@@ -64,6 +64,7 @@ def test_how_we_count_explains_the_sources_the_held_pledges_the_recount_and_the_
     assert "unverified" in html
     assert "1 pledge waiting for email confirmation" in html
     assert "Everything matched." in html
+    assert "<td>France</td>" in html
     assert '<svg class="tally-chart"' in html
     assert '<title id="tally-chart-title">People confirmed per day</title>' in html
     assert 'href="/api/tally/daily.csv"' in html
