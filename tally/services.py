@@ -505,13 +505,17 @@ def _found_aggregates() -> tuple[Counter[BucketKey], Counter[str]]:
     return buckets, counters
 
 
-def _rebuild_applied_state() -> int:
+def _rebuild_applied_state(*, set_based: bool | None = None) -> int:
     """Make every clean supporter's applied state equal its desired state; returns how many changed.
 
     Used only to repair after a drift (a change made without setting the dirty flag): marks the
     mismatched supporters dirty so that the next batches re-derive them, then rebuilds the aggregates
     from the applied state.
     """
+    if set_based is None:
+        set_based = connection.vendor == "postgresql"
+    if set_based:
+        return _mark_mismatched_postgres()
     mismatched = []
     last = Supporter.objects.order_by("-id").values_list("id", flat=True).first() or 0
     # By id ranges, so that memory stays flat whatever the number of supporters.
@@ -530,6 +534,53 @@ def _rebuild_applied_state() -> int:
         for start in range(0, len(mismatched), BATCH_SIZE):
             Supporter.objects.filter(id__in=mismatched[start : start + BATCH_SIZE]).update(tally_dirty=True)
     return len(mismatched)
+
+
+def _mark_mismatched_postgres() -> int:
+    """Set-based `_rebuild_applied_state`: one pass over the pledges, a full join with the applied state.
+
+    Mirrors `held_state` and `derive_states`. A supporter whose counted pledges name several countries is
+    always re-derived (the rule needs its earliest pledge): harmless, it is only marked dirty.
+    """
+    kinds = sorted(PledgeKind.values)
+    joined = ", ".join(f"CASE WHEN bool_or(p.kind = %s AND {COUNTED_SQL}) THEN %s END" for _ in kinds)
+    table, st, sup = Pledge._meta.db_table, SupporterTally._meta.db_table, Supporter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(  # nosec B608
+            f"""
+            WITH d AS (
+                SELECT p.supporter_id,
+                       bool_or({COUNTED_SQL}) AS counted,
+                       (min(p.confirmed_at) FILTER (WHERE {COUNTED_SQL}) AT TIME ZONE 'UTC')::date AS day,
+                       CASE WHEN min(p.country) FILTER (WHERE {COUNTED_SQL})
+                                 = max(p.country) FILTER (WHERE {COUNTED_SQL})
+                            THEN min(p.country) FILTER (WHERE {COUNTED_SQL}) ELSE '?' END AS country,
+                       concat_ws('+', {joined}) AS kinds,
+                       count(*) FILTER (WHERE p.status = 'pending' AND NOT p.suspicious) AS pending,
+                       count(*) FILTER (WHERE p.status IN ('pending','confirmed') AND p.suspicious)
+                           AS suspicious,
+                       count(*) FILTER (WHERE p.status = 'withdrawn') AS withdrawn,
+                       count(*) FILTER (WHERE p.status NOT IN ('pending','confirmed','withdrawn'))
+                           AS removed
+                FROM {table} p GROUP BY p.supporter_id
+            ), m AS (
+                SELECT coalesce(d.supporter_id, t.supporter_id) AS id
+                FROM d FULL JOIN {st} t ON t.supporter_id = d.supporter_id
+                WHERE (coalesce(d.counted, false), CASE WHEN d.counted THEN d.day END,
+                       CASE WHEN d.counted THEN d.country ELSE '' END, coalesce(d.kinds, ''),
+                       coalesce(d.pending, 0), coalesce(d.suspicious, 0), coalesce(d.withdrawn, 0),
+                       coalesce(d.removed, 0))
+                      IS DISTINCT FROM
+                      (coalesce(t.counted, false), t.day, coalesce(t.country, ''), coalesce(t.kinds, ''),
+                       coalesce(t.pending, 0), coalesce(t.suspicious, 0), coalesce(t.withdrawn, 0),
+                       coalesce(t.removed, 0))
+            )
+            UPDATE {sup} SET tally_dirty = true FROM m WHERE {sup}.id = m.id AND NOT {sup}.tally_dirty
+            """,  # noqa: S608  # nosec B608
+            [value for kind in kinds for value in (kind, kind)],
+        )
+        return cursor.rowcount
 
 
 def _aggregates_from_applied_state() -> None:

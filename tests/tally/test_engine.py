@@ -210,3 +210,29 @@ def test_the_recount_is_set_based_on_postgresql() -> None:
     confirm(make_pledge("a@example.org"))
     tally_recompute()
     assert tally_recount().clean
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("set_based", [True, False])
+def test_both_repair_paths_find_exactly_the_supporters_changed_behind_the_jobs_back(set_based: bool) -> None:
+    from tally.services import _rebuild_applied_state
+
+    pledges = [confirm(make_pledge(f"p{i}@example.org", country=["FR", "DE"][i % 2])) for i in range(6)]
+    confirm(make_pledge("p0@example.org", "shared", country="US"))  # two kinds, two countries
+    make_pledge("pending@example.org", suspicious=True)
+    tally_recompute()
+    assert _rebuild_applied_state(set_based=set_based) == (1 if set_based else 0)  # p0: several countries
+    tally_recompute()
+    # Changes made without the dirty flag (a bug elsewhere):
+    Pledge.objects.filter(pk=pledges[1].pk).update(status=PledgeStatus.WITHDRAWN)
+    Pledge.objects.filter(pk=pledges[2].pk).update(kind="shared")
+    Pledge.objects.filter(pk=pledges[3].pk).update(country="IT")
+    Pledge.objects.filter(email_normalised="pending@example.org").update(suspicious=False)
+    changed = {pledges[1].supporter_id, pledges[2].supporter_id, pledges[3].supporter_id}
+    changed.add(Supporter.objects.get(email_normalised="pending@example.org").pk)
+    found = _rebuild_applied_state(set_based=set_based)
+    dirty = set(Supporter.objects.filter(tally_dirty=True).values_list("id", flat=True))
+    assert changed <= dirty
+    assert found == len(dirty) and dirty - changed <= {pledges[0].supporter_id}
+    tally_recompute()
+    assert tally_current()["people"] == true_people()
