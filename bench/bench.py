@@ -2,7 +2,8 @@
 
 1. A fresh database (BENCH_DATABASE_URL), migrated; 10,000 demo pledges.
 2. gunicorn (DJANGO_DEBUG=0, DJANGO_HTTPS=0, Redis cache) with the bench-only bare JSON view.
-3. wrk against /bench/bare and /api/tally, alternating, several rounds: requests/s and latency.
+3. wrk against /bench/bare and /api/tally in alternating rounds: requests/s, latency, and the gunicorn
+   workers' CPU time per request (read from /proc: robust to the other work on a shared machine).
 4. 2,000,000 more demo pledges (timed), then the same wrk rounds.
 5. The job: an incremental run after 1,000 new confirmations, and the full recount (bench/measure_job.py).
 """
@@ -98,13 +99,7 @@ def start_server() -> subprocess.Popen:
             time.sleep(0.3)
 
 
-def wrk(path: str) -> dict[str, float]:
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", f"http://127.0.0.1:{PORT}{path}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+def _parse(out: str) -> dict[str, float]:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def ms(label: str) -> float:
@@ -122,19 +117,51 @@ def wrk(path: str) -> dict[str, float]:
     }
 
 
-def load_rounds(label: str) -> dict[str, dict[str, float]]:
-    """Alternate bare and api rounds, so that background noise hits both alike; medians."""
+def worker_cpu_seconds(master: subprocess.Popen) -> float:
+    """CPU time used so far by gunicorn's workers (user + system), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    total = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def wrk(server: subprocess.Popen, path: str) -> dict[str, float]:
+    before = worker_cpu_seconds(server)
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", f"http://127.0.0.1:{PORT}{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    used = worker_cpu_seconds(server) - before
+    result = _parse(out)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    # CPU per request: what the view costs the server, hardly moved by other work on the machine.
+    result["cpu_us"] = used / max(requests, 1) * 1e6
+    return result
+
+
+def load_rounds(server: subprocess.Popen, label: str) -> dict[str, dict[str, float]]:
+    """Alternate bare and api rounds (ABBA...), so that a trend in the machine's load hits both alike."""
     runs: dict[str, list[dict[str, float]]] = {"bare": [], "api": []}
     for i in range(ROUNDS):
         order = [("bare", "/bench/bare"), ("api", "/api/tally")]
         for name, path in order if i % 2 == 0 else reversed(order):
-            result = wrk(path)
+            result = wrk(server, path)
             runs[name].append(result)
             print(f"  {label} {name}: {result}")
-    return {
+    summary = {
         name: {key: statistics.median(r[key] for r in results) for key in results[0]}
         for name, results in runs.items()
     }
+    summary["ratio"] = {
+        "rps": summary["api"]["rps"] / summary["bare"]["rps"],
+        "cpu": summary["api"]["cpu_us"] / summary["bare"]["cpu_us"],
+    }
+    return summary
 
 
 def measure_job() -> dict:
@@ -146,27 +173,32 @@ def measure_job() -> dict:
 
 def write_readme(results: dict) -> None:
     small, large = results["small"], results["large"]
-    ratio = large["api"]["rps"] / large["bare"]["rps"]
+    ratio = large["ratio"]["rps"]
     latency_change = large["api"]["avg_ms"] / small["api"]["avg_ms"] - 1
     p50_change = large["api"]["p50_ms"] / small["api"]["p50_ms"] - 1
+    cpu_change = large["api"]["cpu_us"] / small["api"]["cpu_us"] - 1
     job = results["job"]
     lines = [
-        f"Run {results['when']} on {results['machine']}; gunicorn {WORKERS} sync workers, "
-        f"wrk -t2 -c{CONNECTIONS} -d{DURATION}, median of {ROUNDS} alternating rounds.",
+        f"Run {results['when']} on {results['machine']}; gunicorn {WORKERS} sync workers; "
+        f"`wrk -t2 -c{CONNECTIONS} -d{DURATION}`; medians of {ROUNDS} rounds per view, bare and api "
+        "alternating.",
         "",
         "| | 10K pledges | 2M pledges |",
         "|---|---|---|",
         f"| bare Django JSON view, req/s | {small['bare']['rps']:.0f} | {large['bare']['rps']:.0f} |",
         f"| `/api/tally`, req/s | {small['api']['rps']:.0f} | {large['api']['rps']:.0f} |",
-        f"| `/api/tally` / bare | {small['api']['rps'] / small['bare']['rps']:.0%} | {ratio:.0%} |",
+        f"| `/api/tally` / bare, req/s | {small['ratio']['rps']:.0%} | {ratio:.0%} |",
         f"| `/api/tally` latency avg / p50 / p99, ms | {small['api']['avg_ms']:.2f} / "
         f"{small['api']['p50_ms']:.2f} / {small['api']['p99_ms']:.2f} | {large['api']['avg_ms']:.2f} / "
         f"{large['api']['p50_ms']:.2f} / {large['api']['p99_ms']:.2f} |",
+        f"| worker CPU per request, bare / `/api/tally`, µs | {small['bare']['cpu_us']:.0f} / "
+        f"{small['api']['cpu_us']:.0f} | {large['bare']['cpu_us']:.0f} / {large['api']['cpu_us']:.0f} |",
         "",
         f"- `/api/tally` at 2M serves **{ratio:.0%}** of the bare view's requests per second "
-        "(target >= 85%).",
-        f"- Its average latency at 2M differs from 10K by **{latency_change:+.1%}** "
-        f"(p50 {p50_change:+.1%}; target within 10%).",
+        f"(target >= 85%); it costs the server {large['ratio']['cpu']:.0%} of the bare view's CPU "
+        "per request.",
+        f"- Its latency at 2M against 10K: average **{latency_change:+.1%}**, p50 {p50_change:+.1%} "
+        f"(target within 10%); its CPU per request {cpu_change:+.1%}.",
         f"- Seeding {LARGE:,} demo pledges: **{results['seed_large_s']:.0f} s** (target < 180 s).",
         f"- Incremental recompute after 1,000 new confirmations: **{job['incremental_ms_median']:.0f} ms** "
         f"median (runs: {', '.join(f'{v:.0f}' for v in job['incremental_ms'])} ms; target < 200 ms).",
@@ -197,12 +229,12 @@ def main() -> None:
     server = start_server()
     try:
         print(f"== {SMALL:,} pledges")
-        results["small"] = load_rounds("10K")
+        results["small"] = load_rounds(server, "10K")
         print(f"== seeding {LARGE:,} more")
         results["seed_large_s"] = seed(LARGE)
         manage("recompute_tally")
         print(f"== {SMALL + LARGE:,} pledges")
-        results["large"] = load_rounds("2M")
+        results["large"] = load_rounds(server, "2M")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(20)
