@@ -31,3 +31,26 @@ def test_the_counter_changes_without_a_reload(live_server, page, settings) -> No
     expect(page.locator("[data-tally-announce]")).to_have_text("The counter now shows 1.2K+.")
     expect(page.locator("[data-tally-field=people]")).to_have_text("1,203")
     expect(page.locator("#tally-progress")).to_have_attribute("value", "1203")
+
+
+def test_polling_pauses_while_the_tab_is_hidden_and_resumes_at_once(live_server, page, settings) -> None:
+    settings.TALLY_POLL_SECONDS = 1
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url) if "/api/tally" in request.url else None)
+    page.goto(live_server.url + "/")
+    page.wait_for_timeout(2500)
+    assert polls, "the page should poll every second while visible"
+    page.evaluate(
+        "Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    page.wait_for_timeout(300)
+    polls.clear()
+    page.wait_for_timeout(2500)
+    assert polls == []
+    page.evaluate(
+        "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    page.wait_for_timeout(500)
+    assert len(polls) == 1
