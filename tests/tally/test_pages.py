@@ -120,3 +120,14 @@ def test_the_open_graph_image_is_a_png_of_the_current_value_and_pages_point_to_i
     html = client.get("/").content.decode()
     assert '<meta property="og:image" content="http://127.0.0.1:8000/og.png">' in html
     assert 'content="http://127.0.0.1:8000/og.png?lang=fr"' in client.get("/fr/").content.decode()
+
+
+def test_how_we_count_reads_a_fixed_number_of_rows_whatever_the_size(
+    client: Client, published, django_assert_max_num_queries
+) -> None:
+    for i in range(20):
+        confirm(make_pledge(f"more{i}@example.org", country="DE"))
+    tally_recompute()
+    client.get("/how-we-count/")
+    with django_assert_max_num_queries(3):
+        assert client.get("/how-we-count/").status_code == 200
