@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from pledges import services
+from pledges import selectors, services
 from pledges.forms import InvalidationForm
 from pledges.models import (
     BlockedAddress,
@@ -281,6 +281,10 @@ class AuditedAdmin(admin.ModelAdmin):
 @admin.register(PledgeSettings)
 class PledgeSettingsAdmin(AuditedAdmin):
     list_display = ["__str__", "signing_paused", "short_limit", "short_window", "long_limit", "long_window"]
+
+    def save_model(self, request: HttpRequest, obj: PledgeSettings, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        selectors.forget_signing_paused()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not PledgeSettings.objects.exists()

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 
 from accounts.selectors import verified_mailboxes
-from pledges.models import Pledge, Supporter
+from pledges.models import Pledge, PledgeSettings, Supporter
 from pledges.services import hash_manage_token
 from quitgpt.optin import find_by_token
+
+logger = logging.getLogger(__name__)
+
+SIGNING_PAUSED_KEY = "pledges:signing-paused"
+# Pages showing the form read the switch from the cache (they stay free of database queries under load);
+# a submission always reads the row itself, so a pause takes effect at once where it matters.
+SIGNING_PAUSED_SECONDS = 10
 
 
 def wall_pledges() -> QuerySet[Pledge]:
@@ -53,3 +63,25 @@ def supporters_of_user(user) -> list[Supporter]:
 
 def supporter_with_pledges(supporter: Supporter) -> Supporter:
     return _with_pledges(Supporter.objects.filter(pk=supporter.pk)).get()
+
+
+def signing_paused_for_display() -> bool:
+    """Whether the form should say signing is paused: cached briefly, forgotten when an organiser saves."""
+    try:
+        return bool(
+            cache.get_or_set(
+                SIGNING_PAUSED_KEY, lambda: PledgeSettings.load().signing_paused, SIGNING_PAUSED_SECONDS
+            )
+        )
+    except Exception:
+        logger.warning("cache unavailable for the signing switch; reading the database")
+        return PledgeSettings.load().signing_paused
+
+
+def forget_signing_paused() -> None:
+    try:
+        cache.delete(SIGNING_PAUSED_KEY)
+    except Exception:
+        logger.warning(
+            "cache unavailable: the signing switch shows its new state within %ss", SIGNING_PAUSED_SECONDS
+        )

@@ -59,14 +59,14 @@ def _private(response: HttpResponse) -> HttpResponse:
 @same_origin_post
 @counts_referrals
 def pledge(request: HttpRequest) -> HttpResponse:
-    paused = PledgeSettings.load().signing_paused
     if request.method != "POST":
         form = PledgeForm(initial={"ref": request.GET.get("ref", "")})
+        paused = selectors.signing_paused_for_display()
         response = render(request, "pledges/pledge.html", {"form": form, "paused": paused})
         if not request.GET.get("ref"):
             patch_cache_control(response, public=True, max_age=60)
         return response
-    if paused:
+    if PledgeSettings.load().signing_paused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)
     form = PledgeForm(request.POST)
     if not form.is_valid():

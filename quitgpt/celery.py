@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quitgpt.settings")
 
@@ -62,5 +64,28 @@ app.conf.beat_schedule.update(
         "pledges-sweep-owed-emails": {"task": "pledges.tasks.sweep_owed_pledge_emails", "schedule": 60.0},
         # Unconfirmed pledges are kept 7 days; hourly keeps the promise within the hour, cheaply.
         "pledges-purge-pending": {"task": "pledges.tasks.purge_pending_pledges", "schedule": 3600.0},
+    }
+)
+
+# --- tally ---
+# Its own queue, so that a flood of emails never delays the counter (and the other way round).
+app.conf.task_routes = {**(app.conf.task_routes or {}), "tally.tasks.*": {"queue": "tally"}}
+app.conf.beat_schedule.update(
+    {
+        # The counter must move within a minute of a confirmation; each run costs only the changes since
+        # the last, so 30 s (TALLY_RECOMPUTE_SECONDS) is cheap. Expires so that runs missed while the
+        # workers were down do not pile up: the next one catches up with everything.
+        "tally-recompute": {
+            "task": "tally.tasks.recompute_tally",
+            "schedule": settings.TALLY_RECOMPUTE_SECONDS,
+            "options": {"queue": "tally", "expires": settings.TALLY_RECOMPUTE_SECONDS},
+        },
+        # Nightly, at a quiet hour: the full recount reads every pledge (seconds at millions) to prove
+        # the incremental figure right, and repairs it if not.
+        "tally-recount": {
+            "task": "tally.tasks.recount_tally",
+            "schedule": crontab(hour=3, minute=17),
+            "options": {"queue": "tally", "expires": 3600},
+        },
     }
 )

@@ -346,3 +346,19 @@ ALTERNATIVES_SUGGESTIONS_PER_HOUR = env_int("ALTERNATIVES_SUGGESTIONS_PER_HOUR",
 EVENTS_REMINDER_HOURS = env_int("EVENTS_REMINDER_HOURS", 24, minimum=1, maximum=168)
 # More RSVPs than this from one IP address in an hour are dropped silently (same answer to the visitor).
 EVENTS_RSVPS_PER_IP_PER_HOUR = env_int("EVENTS_RSVPS_PER_IP_PER_HOUR", 20, minimum=1)
+# --- tally ----------------------------------------------------------------------------------------------
+# How often the tally job runs (Celery beat, or the in-process scheduler on the embedded defaults).
+TALLY_RECOMPUTE_SECONDS = env_int("TALLY_RECOMPUTE_SECONDS", 30, minimum=5, maximum=3600)
+# /healthz turns "degraded" when the published snapshot was last confirmed longer ago than this.
+TALLY_STALE_SECONDS = env_int(
+    "TALLY_STALE_SECONDS", max(4 * TALLY_RECOMPUTE_SECONDS, 120), minimum=10, maximum=86400
+)
+# Without a broker (embedded defaults) nobody runs beat: a daemon thread in the web process runs the job.
+TALLY_INPROCESS_SCHEDULER = env_bool("TALLY_INPROCESS_SCHEDULER", not REDIS_URL)
+# Each web process keeps the published figures this long before asking Redis again (0: always ask).
+# Off when debugging (and so in tests), where a change must show at once.
+TALLY_LOCAL_CACHE_SECONDS = env_int("TALLY_LOCAL_CACHE_SECONDS", 0 if DEBUG else 1, minimum=0, maximum=60)
+# How often the pages' counter polls /api/tally (the brief: every 10 to 15 s).
+TALLY_POLL_SECONDS = env_int("TALLY_POLL_SECONDS", 12, minimum=1, maximum=300)
+# Benchmarks only: serve a bare JSON view at /bench/bare to compare /api/tally with.
+BENCH_BARE_VIEW = env_bool("BENCH_BARE_VIEW", False)

@@ -1,3 +1,6 @@
+"""Language-free addresses: the JSON/CSV open data, the embeddable counter, the badge and the image."""
+
+from django.conf import settings
 from django.urls import path
 
 from tally import views
@@ -5,4 +8,12 @@ from tally import views
 app_name = "tally_api"
 urlpatterns = [
     path("api/tally", views.api_tally, name="tally"),
+    path("api/tally/daily.json", views.api_daily_json, name="daily_json"),
+    path("api/tally/daily.csv", views.api_daily_csv, name="daily_csv"),
+    path("embed/counter/", views.embed_counter, name="embed_counter"),
+    path("badge.svg", views.badge_svg, name="badge"),
+    path("og.png", views.og_png, name="og"),
 ]
+
+if settings.BENCH_BARE_VIEW:
+    urlpatterns.append(path("bench/bare", views.bench_bare, name="bench_bare"))

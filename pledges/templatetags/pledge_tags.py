@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext
 
 from pledges.forms import PledgeForm
-from pledges.models import PledgeSettings
+from pledges.selectors import signing_paused_for_display
 
 register = template.Library()
 
@@ -21,7 +21,7 @@ def pledge_form(context: template.Context, form: PledgeForm | None = None) -> di
     ref = request.GET.get("ref", "") if request is not None else ""
     return {
         "form": form or PledgeForm(initial={"ref": ref}),
-        "paused": PledgeSettings.load().signing_paused,
+        "paused": signing_paused_for_display(),
         "request": request,
     }
 

@@ -156,14 +156,17 @@ def test_bulk_invalidation_needs_a_criterion(admin_client) -> None:
     assert not Pledge.objects.filter(status="spam").exists()
 
 
-def test_organisers_edit_the_switches_and_block_lists_with_an_audit_trail(admin_client) -> None:
+def test_organisers_edit_the_switches_and_block_lists_with_an_audit_trail(admin_client, client) -> None:
     response = admin_client.get("/admin/pledges/pledgesettings/")
     assert response.status_code == 302
+    assert "Signing is paused" not in client.get("/pledge/").content.decode()  # the switch is now cached
     admin_client.post(
         "/admin/pledges/pledgesettings/1/change/",
         {"signing_paused": "on", "short_limit": 2, "short_window": 60, "long_limit": 5, "long_window": 300},
     )
     assert PledgeSettings.load().signing_paused
+    # Saving forgets the cached switch: the public form says so at once.
+    assert "Signing is paused" in client.get("/pledge/").content.decode()
     admin_client.post(
         "/admin/pledges/blockedaddress/add/",
         {"email_normalised": "T.Roll+x@GoogleMail.com", "reason": "abuse"},

@@ -1,0 +1,28 @@
+"""Demo data for `make run` (load_demo_data): the campaign's own claim as a reported tally, so that a
+fresh site shows "1.5M+" with its breakdown. Idempotent. Not a migration: production starts with none."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tally import services
+from tally.models import ReportedTally
+
+CAMPAIGN_SOURCE = "QuitGPT campaign announcement"
+
+
+def load() -> str:
+    if not ReportedTally.objects.filter(source=CAMPAIGN_SOURCE).exists():
+        services.reported_tally_save(
+            reported=ReportedTally(
+                source=CAMPAIGN_SOURCE,
+                count=1_500_000,
+                date=date(2026, 3, 1),
+                note="People who cancelled or posted about cancelling, as announced by the campaign.",
+                verified=False,
+            ),
+            actor=None,
+            reason="demo data",
+        )
+    result = services.tally_recompute(wait=10)
+    return f"reported tally loaded; tally recomputed ({result.changed} supporter(s) changed)"
