@@ -520,7 +520,8 @@ def pledge_restore(*, pledges: Iterable[Pledge], actor: Any, reason: str = "") -
     """Undo spam marking or a withdrawal: back to confirmed if it was, else pending. Erased pledges stay
     erased."""
     done = 0
-    for pledge in pledges:
+    # Decide from the rows as they are now, not as the caller last read them.
+    for pledge in Pledge.objects.filter(pk__in=[p.pk for p in pledges]):
         if pledge.status not in (PledgeStatus.SPAM, PledgeStatus.WITHDRAWN) or not pledge.email:
             continue
         status = PledgeStatus.CONFIRMED if pledge.confirmed_at else PledgeStatus.PENDING
