@@ -160,3 +160,10 @@ def test_private_pages_are_kept_out_of_search_engines(client) -> None:
     html = client.get(f"/pledge/manage/{manage_token_for(pledge.supporter)}/").content.decode()
     assert '<meta name="robots" content="noindex">' in html
     assert "og:url" not in html
+
+
+def test_the_thank_you_page_offers_copy_paste_embeds_of_the_live_counter(client) -> None:
+    pledge = make_pledge(status="confirmed", share_code="Embed1234")
+    html = client.get(f"/pledge/thanks/{pledge.share_code}/").content.decode()
+    assert '&lt;iframe src="http://127.0.0.1:8000/embed/counter/?lang=en"' in html
+    assert "/badge.svg?lang=en" in html
