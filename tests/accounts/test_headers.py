@@ -30,6 +30,10 @@ PUBLIC_PAGES = [
     "/events/san-francisco-protest-2026-03-03/",
 ]
 PUBLIC_APIS = [
+    "/api/tally/daily.csv",
+    "/api/tally/daily.json",
+    "/badge.svg",
+    "/og.png",
     "/events/feed.ics",
     "/events/san-francisco-protest-2026-03-03.ics",
     "/api/tally",
