@@ -7,12 +7,17 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 from django.conf import settings
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quitgpt.settings")
 
 app = Celery("quitgpt")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# A plain `celery -A quitgpt worker` consumes every queue; to scale out, start workers on some of them
+# (`-Q email`, `-Q tally`), so that a flood of emails never delays the counter.
+app.conf.task_queues = (Queue("default"), Queue("email"), Queue("tally"))
 
 # Every periodic job, in one place, each with the reason for its cadence. Apps add their entries here.
 app.conf.beat_schedule = {}

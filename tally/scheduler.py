@@ -13,7 +13,7 @@ import sys
 import threading
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ class Scheduler:
                 close_old_connections()
                 self.runs += 1
             self.stopped.wait(self.period)
+        # This thread's own connection would otherwise stay open until the process ends.
+        connections.close_all()
 
 
 def is_server_process(argv: list[str] | None = None) -> bool:

@@ -204,7 +204,6 @@ def celery_worker_process(
         "DJANGO_DEBUG": "1",
     }
     log = tmp_path_factory.mktemp("celery") / "worker.log"
-    queues = "default,email,tally"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
@@ -214,9 +213,7 @@ def celery_worker_process(
                 "-A",
                 "quitgpt",
                 "worker",
-                "--pool=solo",
-                "-Q",
-                queues,
+                "--pool=solo",  # the contract's plain command, no -Q: it must consume every queue
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",
