@@ -18,7 +18,12 @@ def load() -> str:
                 source=CAMPAIGN_SOURCE,
                 count=1_500_000,
                 date=date(2026, 3, 1),
-                note="People who cancelled or posted about cancelling, as announced by the campaign.",
+                # The figure is the campaign's claim; the exact day of the announcement is not on record
+                # here, so the note says the date is approximate rather than pretend to know it.
+                note=(
+                    "People who cancelled or posted about cancelling, as claimed by the campaign (more than "
+                    "1.5 million). Unverified; date approximate (around the 3 March protest)."
+                ),
                 verified=False,
             ),
             actor=None,
