@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pledges.forms import clean_name
 from pledges.normalise import normalise_email
 
 
@@ -32,6 +33,10 @@ class RsvpForm(forms.Form):
         except ValueError:
             raise forms.ValidationError(_("Enter a valid email address.")) from None
         return email
+
+    def clean_name(self) -> str:
+        # The same rules as a pledger's name: no control characters, HTML, links or spreadsheet formulas.
+        return clean_name(self.cleaned_data["name"])
 
     def is_bot(self) -> bool:
         return bool(self.cleaned_data.get("website"))

@@ -109,6 +109,10 @@ def test_a_second_rsvp_while_pending_sends_a_new_link_and_the_old_one_stops_work
         {"email": "not-an-address"},
         {"email": "x" * 300 + "@example.org"},
         {"email": "a@b.c", "name": "n" * 500},
+        {"email": "a@example.org", "name": "<script>alert(1)</script>"},
+        {"email": "a@example.org", "name": '=HYPERLINK("http://x")'},
+        {"email": "a@example.org", "name": "Ann\x07e"},
+        {"email": "a@example.org", "name": "Visit www.spam.example"},
     ],
 )
 def test_bad_input_gets_form_errors_not_a_500(client, same_origin, data) -> None:
