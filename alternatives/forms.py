@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from alternatives.models import ATTRIBUTE_NAMES, Alternative, Stance
+from quitgpt.validators import clean_message
 
 # Anything that looks like a link: spam's favourite payload. Only the website field may hold one.
 # Names such as "Character.ai" stay allowed: only explicit links are refused.
@@ -80,6 +81,13 @@ class SuggestionForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
+
+    def clean_name(self) -> str:
+        # No control characters or HTML (links are refused by the field's validator).
+        return clean_message(self.cleaned_data["name"])
+
+    def clean_reason(self) -> str:
+        return clean_message(self.cleaned_data["reason"])
 
     def clean_website(self) -> str:
         website = self.cleaned_data["website"]

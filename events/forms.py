@@ -3,8 +3,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pledges.forms import clean_name
 from pledges.normalise import normalise_email
+from quitgpt.validators import clean_name
 
 
 class RsvpForm(forms.Form):

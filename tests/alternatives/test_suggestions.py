@@ -62,6 +62,10 @@ def test_a_bot_filling_the_honeypot_gets_the_same_answer_and_nothing_is_kept(cli
         ({"name": "Good", "website": "javascript:alert(1)"}, "website"),
         ({"name": "Good", "website": "ftp://files.example"}, "website"),
         ({"name": "Good", "website": "not a url"}, "website"),
+        ({"name": "<img src=x onerror=alert(1)>"}, "name"),
+        ({"name": "Bad\x00name"}, "name"),
+        ({"name": "Good", "reason": "<script>alert(1)</script>"}, "reason"),
+        ({"name": "Good", "reason": "right\u202eto left"}, "reason"),
     ],
 )
 def test_bad_input_gets_a_clear_error_not_a_500(client: Client, data: dict, field: str) -> None:
