@@ -2,6 +2,9 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+# The code runs from /app (templates, static files and locale sit beside the packages), so /app comes
+# before the copy that `pip install .` leaves in site-packages for gunicorn, celery and manage.py alike.
+ENV PYTHONPATH=/app
 WORKDIR /app
 
 RUN useradd --system --create-home --uid 10001 quitgpt

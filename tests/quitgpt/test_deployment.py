@@ -70,3 +70,10 @@ def test_collectstatic_produces_compressed_hashed_files_for_whitenoise(settings,
     assert (tmp_path / hashed).is_file()
     assert (tmp_path / f"{hashed}.gz").is_file()
     assert (tmp_path / f"{hashed}.br").is_file()
+
+
+def test_the_image_runs_the_code_from_its_work_tree_not_a_packaged_copy() -> None:
+    # Templates, static files and translations live beside the packages in /app, not in site-packages.
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "ENV PYTHONPATH=/app" in dockerfile
+    assert "WORKDIR /app" in dockerfile
