@@ -14,9 +14,10 @@ OG_SIZE = (1200, 630)
 
 
 def badge_svg(total: int, language: str) -> str:
-    """A shields-style badge: "QuitGPT | 1.5M+ quit". Widths estimated from the text length."""
+    """A shields-style badge: "QuitGPT | 1.5M+ in the boycott". The figure counts people who quit *or*
+    shared, so the label never says just "quit". Widths estimated from the text length."""
     label = "QuitGPT"
-    value = _("%(count)s quit") % {"count": tally_display(total, language)}
+    value = _("%(count)s in the boycott") % {"count": tally_display(total, language)}
     char = 7.0
     lw, vw = int(len(label) * char + 14), int(len(value) * char + 14)
     width = lw + vw

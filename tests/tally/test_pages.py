@@ -99,7 +99,7 @@ def test_the_badge_shows_the_current_value(client: Client, published) -> None:
     assert response["Content-Type"].startswith("image/svg+xml")
     assert response["Access-Control-Allow-Origin"] == "*"
     svg = response.content.decode()
-    assert svg.startswith("<svg") and "1.5M+ quit" in svg
+    assert svg.startswith("<svg") and "1.5M+ in the boycott" in svg
     assert "1,5 M+" in client.get("/badge.svg?lang=fr").content.decode()
 
 
