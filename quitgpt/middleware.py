@@ -27,3 +27,31 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = "30"
         response["Cache-Control"] = "no-store"
         return response
+
+
+class UrlDecidesLanguageMiddleware:
+    """Drop the `Vary: Accept-Language` that LocaleMiddleware adds, except on the admin.
+
+    Pages take their language from the URL alone (English at /, French under /fr/, i18n_patterns with
+    prefix_default_language=False), and the APIs, feeds and images are language-free (`?lang=` where it
+    matters), so varying on the browser's language would only split a CDN's cache into one copy per
+    Accept-Language string. Only the admin, outside i18n_patterns and never cached, follows the browser.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/admin/") or not response.has_header("Vary"):
+            return response
+        kept = [
+            v.strip()
+            for v in response["Vary"].split(",")
+            if v.strip() and v.strip().lower() != "accept-language"
+        ]
+        if kept:
+            response["Vary"] = ", ".join(kept)
+        else:
+            del response["Vary"]
+        return response

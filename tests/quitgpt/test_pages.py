@@ -66,3 +66,19 @@ def test_the_privacy_page_says_what_is_kept_and_why(client: Client) -> None:
 def test_an_unknown_page_is_a_404_in_our_layout(client: Client) -> None:
     response = client.get("/no-such-page/")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/fr/", "/alternatives/", "/api/tally", "/api/events", "/events/feed.ics"]
+)
+def test_the_url_alone_decides_the_language_so_caches_need_not_vary_on_it(client: Client, path: str) -> None:
+    french_browser = client.get(path, HTTP_ACCEPT_LANGUAGE="fr")
+    english_browser = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
+    assert french_browser.status_code == 200
+    assert french_browser.content == english_browser.content
+    assert "accept-language" not in french_browser.get("Vary", "").lower()
+
+
+def test_the_admin_still_follows_the_browser_language(client: Client) -> None:
+    response = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "accept-language" in response.get("Vary", "").lower()
