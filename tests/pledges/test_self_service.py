@@ -222,3 +222,10 @@ def test_my_pledges_posts_need_the_csrf_token(alice) -> None:
         "/accounts/pledges/", {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk}
     )
     assert response.status_code == 403
+
+
+def test_the_manage_page_says_how_to_erase_event_sign_ups_too(client) -> None:
+    pledge = make_pledge(status="confirmed")
+    html = client.get(manage_path(pledge)).content.decode()
+    assert "This erases your pledges." in html
+    assert 'href="/accounts/pledges/">sign in to My pledges</a>' in html
