@@ -93,6 +93,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.fixture
+def redis_down(settings) -> str:
+    """Point the cache and the broker at a port where nothing listens, as when Redis has died."""
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    settings.REDIS_URL = dead
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": dead,
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    return dead
+
+
 # --- A real SMTP listener -----------------------------------------------------------------------------
 class Mailbox:
     """Messages received by the SMTP listener, parsed."""

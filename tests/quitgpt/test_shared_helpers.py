@@ -4,7 +4,6 @@ import pytest
 
 from quitgpt import ratelimit
 from quitgpt.spreadsheet import formula_safe
-from tests.conftest import free_port
 
 
 @pytest.mark.redis
@@ -13,15 +12,7 @@ def test_the_rate_counter_counts_atomically_in_redis_within_its_window() -> None
     assert ratelimit.hit("probe:b", window=60) == 1
 
 
-def test_the_rate_counter_says_none_when_the_cache_is_down(settings) -> None:
-    dead = f"redis://127.0.0.1:{free_port()}/0"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": dead,
-            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-        }
-    }
+def test_the_rate_counter_says_none_when_the_cache_is_down(redis_down) -> None:
     assert ratelimit.hit("probe:c", window=60) is None
 
 
