@@ -505,7 +505,8 @@ def pledge_mark_spam(*, pledges: Iterable[Pledge], actor: Any, reason: str = "")
 
 
 def pledge_clear_suspicion(*, pledges: Iterable[Pledge], actor: Any, reason: str = "") -> int:
-    targets = [p for p in pledges if p.suspicious]
+    # Decide from the rows as they are now, not as the caller last read them.
+    targets = list(Pledge.objects.filter(pk__in=[p.pk for p in pledges], suspicious=True))
     return _moderate(
         pledges=targets,
         actor=actor,

@@ -77,3 +77,15 @@ def test_the_counter_follows_every_pledges_service_exactly(django_capture_on_com
     pledges.supporter_erase(supporter=Supporter.objects.get(email_normalised="alicesmith@gmail.com"))
     assert _counted()[0] == 0
     assert tally_current()["total"] == tally_current()["reported"]
+
+
+def test_clearing_suspicion_acts_on_the_rows_as_they_are_now(django_capture_on_commit_callbacks) -> None:
+    moderator = get_user_model().objects.create_user("mo", "mo@example.org", "pw", is_staff=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        pledges.pledge_create(email="a@example.org", kinds=["cancelled"], country="FR", ip="192.0.2.7")
+    stale = list(Pledge.objects.all())  # read before the flood flags it
+    with django_capture_on_commit_callbacks(execute=True):
+        pledges.pledge_create(email="b@example.org", kinds=["cancelled"], country="FR", ip="192.0.2.7")
+    Pledge.objects.filter(pk=stale[0].pk).update(suspicious=True)
+    assert pledges.pledge_clear_suspicion(pledges=stale, actor=moderator, reason="checked") == 1
+    assert not Pledge.objects.get(pk=stale[0].pk).suspicious
