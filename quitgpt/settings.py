@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a stored public page answers before the rest of the chain runs (quitgpt.pagecache).
+    "quitgpt.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "accounts.middleware.PermissionsPolicyMiddleware",
     "quitgpt.middleware.DatabaseUnavailableMiddleware",
@@ -359,6 +361,10 @@ TALLY_INPROCESS_SCHEDULER = env_bool("TALLY_INPROCESS_SCHEDULER", not REDIS_URL)
 # Each web process keeps the published figures this long before asking Redis again (0: always ask).
 # Off when debugging (and so in tests), where a change must show at once.
 TALLY_LOCAL_CACHE_SECONDS = env_int("TALLY_LOCAL_CACHE_SECONDS", 0 if DEBUG else 1, minimum=0, maximum=60)
+# Public pages (and /api/tally, the badge, the counter embed) are kept rendered in each web process this
+# long for anonymous visitors (quitgpt.pagecache); a new tally snapshot re-renders them at once. 0: off.
+# Off when debugging (and so in tests, which switch it on where they test it).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 5, minimum=0, maximum=60)
 # How often the pages' counter polls /api/tally (the brief: every 10 to 15 s).
 TALLY_POLL_SECONDS = env_int("TALLY_POLL_SECONDS", 12, minimum=1, maximum=300)
 # Benchmarks only: serve a bare JSON view at /bench/bare to compare /api/tally with.
