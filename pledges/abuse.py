@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from pledges.models import BlockedAddress, BlockedDomain, BlockedNetwork, Pledge, PledgeSettings
+from pledges.models import Pledge, PledgeSettings
+from pledges.rules import SigningRules, signing_rules
 from quitgpt import ratelimit
 
 
@@ -18,23 +19,21 @@ def _domain_candidates(domain: str) -> list[str]:
     return [".".join(parts[i:]) for i in range(max(len(parts) - 1, 1))]
 
 
-def is_blocked(*, email_normalised: str, ip: str) -> bool:
+def is_blocked(*, email_normalised: str, ip: str, rules: SigningRules | None = None) -> bool:
+    rules = rules or signing_rules()
     domain = email_normalised.rpartition("@")[2]
-    if BlockedDomain.objects.filter(domain__in=_domain_candidates(domain)).exists():
+    if not rules.domains.isdisjoint(_domain_candidates(domain)):
         return True
-    if BlockedAddress.objects.filter(email_normalised=email_normalised).exists():
+    if email_normalised in rules.addresses:
         return True
     if ip:
         try:
             address = ipaddress.ip_address(ip)
         except ValueError:
             return False
-        for network in BlockedNetwork.objects.values_list("network", flat=True):
-            try:
-                if address in ipaddress.ip_network(network, strict=False):
-                    return True
-            except (ValueError, TypeError):
-                continue
+        for network in rules.networks:
+            if address.version == network.version and address in network:
+                return True
     return False
 
 

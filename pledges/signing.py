@@ -16,8 +16,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from pledges.abuse import is_blocked, is_over_limit
-from pledges.models import Pledge, PledgeKind, PledgeSettings, PledgeStatus
+from pledges.models import Pledge, PledgeKind, PledgeStatus
 from pledges.normalise import normalise_email
+from pledges.rules import signing_rules
 from pledges.supporters import _anonymise_empty_supporters, _mark_dirty, _supporter_for, manage_token_for
 from quitgpt.mail import send_templated_email
 from quitgpt.net import ip_hash as hash_ip
@@ -72,7 +73,8 @@ def pledge_create(
 ) -> SubmissionResult:
     """Record a signature for one or more kinds. Raises SigningPaused, or ValueError on input that the
     form should have refused. Every other outcome looks the same to the visitor."""
-    config = PledgeSettings.load()
+    rules = signing_rules()
+    config = rules.config
     if config.signing_paused:
         raise SigningPaused
     normalised = normalise_email(email)
@@ -81,7 +83,7 @@ def pledge_create(
         raise ValueError("unknown pledge kind")
     if honeypot:
         return SubmissionResult(dropped="honeypot")
-    if is_blocked(email_normalised=normalised, ip=ip):
+    if is_blocked(email_normalised=normalised, ip=ip, rules=rules):
         return SubmissionResult(dropped="blocked")
     ip_digest = hash_ip(ip) if ip else ""
     suspicious = is_over_limit(ip_digest=ip_digest, config=config)

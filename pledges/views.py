@@ -25,7 +25,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from pledges import selectors, services
 from pledges.forms import PledgeForm, SupporterDetailsForm
-from pledges.models import Pledge, PledgeSettings, PledgeStatus, Supporter
+from pledges.models import Pledge, PledgeStatus, Supporter
+from pledges.rules import signing_rules
 from quitgpt.net import client_ip
 from quitgpt.security import same_origin_post
 
@@ -66,7 +67,7 @@ def pledge(request: HttpRequest) -> HttpResponse:
         if not request.GET.get("ref"):
             patch_cache_control(response, public=True, max_age=60)
         return response
-    if PledgeSettings.load().signing_paused:
+    if signing_rules().config.signing_paused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)
     form = PledgeForm(request.POST)
     if not form.is_valid():

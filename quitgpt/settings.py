@@ -349,6 +349,12 @@ ALTERNATIVES_SUGGESTIONS_PER_HOUR = env_int("ALTERNATIVES_SUGGESTIONS_PER_HOUR",
 EVENTS_REMINDER_HOURS = env_int("EVENTS_REMINDER_HOURS", 24, minimum=1, maximum=168)
 # More RSVPs than this from one IP address in an hour are dropped silently (same answer to the visitor).
 EVENTS_RSVPS_PER_IP_PER_HOUR = env_int("EVENTS_RSVPS_PER_IP_PER_HOUR", 20, minimum=1)
+# --- pledges -------------------------------------------------------------------------------------------
+# Each web process keeps the signing rules (settings row, block lists) at most this long; an organiser's
+# change applies at once anyway (pledges.rules). Off when debugging (and so in tests).
+PLEDGES_RULES_CACHE_SECONDS = env_int(
+    "PLEDGES_RULES_CACHE_SECONDS", 0 if DEBUG else 60, minimum=0, maximum=3600
+)
 # --- tally ----------------------------------------------------------------------------------------------
 # How often the tally job runs (Celery beat, or the in-process scheduler on the embedded defaults).
 TALLY_RECOMPUTE_SECONDS = env_int("TALLY_RECOMPUTE_SECONDS", 30, minimum=5, maximum=3600)

@@ -62,7 +62,9 @@ def test_it_answers_a_stored_page_with_the_full_paths_bytes_and_headers(
 
 
 @pytest.mark.parametrize("path", ["/", "/fr/pledge/", "/badge.svg"])
-def test_a_head_request_gets_the_same_headers_as_the_full_path(client: Client, settings, cache_on, path) -> None:
+def test_a_head_request_gets_the_same_headers_as_the_full_path(
+    client: Client, settings, cache_on, path: str
+) -> None:
     settings.PAGE_CACHE_SECONDS = 0
     full = client.head(path)
     settings.PAGE_CACHE_SECONDS = 30
@@ -82,7 +84,9 @@ def test_a_new_snapshot_shows_on_every_stored_page_at_once(client: Client, cache
         assert b'data-tally-total="5"' in client.get(path).content, path
 
 
-def test_a_signed_in_visitor_never_gets_the_anonymous_page_nor_stores_theirs(client: Client, cache_on) -> None:
+def test_a_signed_in_visitor_never_gets_the_anonymous_page_nor_stores_theirs(
+    client: Client, cache_on
+) -> None:
     anonymous = client.get("/")
     user = get_user_model().objects.create_user(username="ada", email="ada@example.org")
     client.force_login(user)
