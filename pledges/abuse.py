@@ -37,10 +37,12 @@ def is_blocked(*, email_normalised: str, ip: str, rules: SigningRules | None = N
     return False
 
 
-def _hits(ip_digest: str, window: int) -> int:
+def _hits(ip_digest: str, window: int, counted: int | None = None) -> int:
     """This submission's number in the current window for the address; counted in the database (distinct
     mailboxes) when the cache is down."""
-    count = ratelimit.hit(f"pledges:rate:{window}:{ip_digest}", window=window)
+    count = (
+        counted if counted is not None else ratelimit.hit(f"pledges:rate:{window}:{ip_digest}", window=window)
+    )
     if count is not None:
         return count
     since = timezone.now() - timedelta(seconds=window)
@@ -56,8 +58,11 @@ def _hits(ip_digest: str, window: int) -> int:
 def is_over_limit(*, ip_digest: str, config: PledgeSettings) -> bool:
     if not ip_digest:
         return False
+    limits = ((config.short_limit, config.short_window), (config.long_limit, config.long_window))
+    # Both windows in one round trip to Redis; None (Redis down) counts each in the database.
+    counted = ratelimit.hits([(f"pledges:rate:{window}:{ip_digest}", window) for _limit, window in limits])
     over = False
-    for limit, window in ((config.short_limit, config.short_window), (config.long_limit, config.long_window)):
-        if _hits(ip_digest, window) > limit:
+    for i, (limit, window) in enumerate(limits):
+        if _hits(ip_digest, window, counted[i] if counted else None) > limit:
             over = True
     return over

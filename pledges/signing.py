@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from pledges.abuse import is_blocked, is_over_limit
 from pledges.models import Pledge, PledgeKind, PledgeStatus
 from pledges.normalise import normalise_email
-from pledges.rules import signing_rules
+from pledges.rules import SigningRules, signing_rules
 from pledges.supporters import _anonymise_empty_supporters, _mark_dirty, _supporter_for, manage_token_for
 from quitgpt.mail import send_templated_email
 from quitgpt.net import ip_hash as hash_ip
@@ -70,10 +70,12 @@ def pledge_create(
     referral_code: str = "",
     ip: str = "",
     honeypot: str = "",
+    rules: SigningRules | None = None,
 ) -> SubmissionResult:
     """Record a signature for one or more kinds. Raises SigningPaused, or ValueError on input that the
-    form should have refused. Every other outcome looks the same to the visitor."""
-    rules = signing_rules()
+    form should have refused. Every other outcome looks the same to the visitor. `rules`: the signing
+    rules the caller already read for this request (pledges.rules), else read here."""
+    rules = rules or signing_rules()
     config = rules.config
     if config.signing_paused:
         raise SigningPaused

@@ -67,7 +67,8 @@ def pledge(request: HttpRequest) -> HttpResponse:
         if not request.GET.get("ref"):
             patch_cache_control(response, public=True, max_age=60)
         return response
-    if signing_rules().config.signing_paused:
+    rules = signing_rules()
+    if rules.config.signing_paused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)
     form = PledgeForm(request.POST)
     if not form.is_valid():
@@ -86,6 +87,7 @@ def pledge(request: HttpRequest) -> HttpResponse:
             referral_code=data["ref"],
             ip=client_ip(request),
             honeypot=data["website"],
+            rules=rules,
         )
     except services.SigningPaused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)
