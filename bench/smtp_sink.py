@@ -1,11 +1,15 @@
 """A local SMTP sink for the benchmarks and fault scenarios: accepts every message and appends one line
 per recipient (`<recipient>\t<subject>\t<first link>`) to a file, so a harness can count emails per address.
 
-    python bench/smtp_sink.py PORT OUTFILE
+    python bench/smtp_sink.py PORT OUTFILE [DELAY]
+
+DELAY (seconds): wait that long after recording a message before answering "250 OK", so that a fault
+scenario can kill the sender in the middle of a send (the message accepted, the sender not yet told).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import signal
 import sys
@@ -19,7 +23,8 @@ LINK = re.compile(rb"https?://[^\s\"<>]+")
 
 
 class Sink:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, delay: float = 0.0) -> None:
+        self.delay = delay
         self.out = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
         self.lock = threading.Lock()
 
@@ -34,12 +39,15 @@ class Sink:
         with self.lock:
             for rcpt in envelope.rcpt_tos:
                 self.out.write(f"{rcpt.lower()}\t{subject}\t{links[0] if links else ''}\n")
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 OK"
 
 
 def main() -> None:
     port, path = int(sys.argv[1]), sys.argv[2]
-    controller = Controller(Sink(path), hostname="127.0.0.1", port=port)
+    delay = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+    controller = Controller(Sink(path, delay), hostname="127.0.0.1", port=port)
     controller.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

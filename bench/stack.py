@@ -160,6 +160,7 @@ class Stack:
     def celery(
         self, name: str, env: dict[str, str], *, beat: bool = True, concurrency: int = 2
     ) -> subprocess.Popen:
+        """A worker (and beat) in its own session, so that a scenario can SIGKILL its process group."""
         args = [
             str(VENV / "celery"),
             "-A",
@@ -172,13 +173,17 @@ class Stack:
         ]
         if beat:
             args += ["-B", "-s", str(self.log_dir / f"{name}-beat-schedule")]
-        return self.start(name, args, env=env)
+        process = self.start(name, args, env=env, start_new_session=True)
+        process.own_group = True  # type: ignore[attr-defined]
+        return process
 
-    def smtp_sink(self, name: str = "smtp") -> tuple[int, Path]:
+    def smtp_sink(self, name: str = "smtp", delay: float = 0.0) -> tuple[int, Path]:
         port = free_port()
         path = self.log_dir / f"{name}-mail.tsv"
         path.touch()
-        process = self.start(name, [PY, str(ROOT / "bench" / "smtp_sink.py"), str(port), str(path)])
+        process = self.start(
+            name, [PY, str(ROOT / "bench" / "smtp_sink.py"), str(port), str(path), str(delay)]
+        )
         wait_port(port, process=process)
         return port, path
 
@@ -224,14 +229,20 @@ class Stack:
         return port, data
 
     def stop_one(self, process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
-        if process.poll() is not None:
-            return
-        process.send_signal(sig)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        if process.poll() is None:
+            process.send_signal(sig)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+        if getattr(process, "own_group", False):
+            kill_group(process)
+
+    def kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL a process and, if it leads its own group (the worker and its pool), the whole group."""
+        kill_group(process) if getattr(process, "own_group", False) else process.kill()
+        process.wait(10)
 
     def stop(self) -> None:
         for _name, process in reversed(self.processes):
@@ -243,6 +254,14 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL every process left in the group that `process` leads (started with start_new_session)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _unprivileged() -> str | None:

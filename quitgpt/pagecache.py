@@ -100,7 +100,12 @@ class PageCache:
             return None
         from tally.selectors import tally_entry
 
-        return (request.scheme, host, path, query, tally_entry()["etag"])
+        try:
+            etag = tally_entry()["etag"]
+        except Exception:
+            # Redis and the database both unreachable: the full path answers (the 503 page).
+            return None
+        return (request.scheme, host, path, query, etag)
 
     def get(self, key: tuple) -> HttpResponse | None:
         found = self.entries.get(key)

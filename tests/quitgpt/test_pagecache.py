@@ -148,3 +148,21 @@ def test_a_post_is_never_answered_from_the_cache(client: Client, cache_on) -> No
 def test_an_unknown_host_is_refused_as_on_the_full_path(client: Client, cache_on) -> None:
     client.get("/")
     assert client.get("/", HTTP_HOST="evil.example").status_code == 400
+
+
+def test_with_the_database_down_and_nothing_stored_a_page_gets_the_503_page(
+    client: Client, cache_on, monkeypatch
+) -> None:
+    from django.db import OperationalError
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    from tally import selectors
+
+    def refuse(self, *args, **kwargs):
+        raise OperationalError("connection refused")
+
+    selectors.cache.delete(selectors.CACHE_KEY)
+    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+    response = client.get("/events/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
