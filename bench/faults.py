@@ -5,7 +5,7 @@ FAIL with the reasons; the exit status is 1 if any failed. The shared PostgreSQL
 stopped: the scenarios use their own database (FAULTS_DATABASE_URL, dropped and recreated).
 
     make faults                       # every scenario
-    make faults ARGS=redis            # bash bench/run.sh faults redis worker postgres
+    bash bench/run.sh faults redis   # one or more of: redis worker postgres
 
 Knobs: FAULTS_DATABASE_URL (postgres://postgres@127.0.0.1:5432/qg_faults), FAULTS_EMAIL_WAIT (seconds to
 wait for owed emails once a part is back; 240: the sweep's one-minute grace plus its one-minute cadence).
