@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 
 from pledges import services
@@ -24,6 +26,13 @@ def send_pledge_email(pledge_id: int) -> bool:
 @shared_task
 def sweep_owed_pledge_emails() -> int:
     return services.pledges_send_owed()
+
+
+@shared_task
+def send_owed_pledge_emails_batch() -> int:
+    """Production's sender of confirmation emails (PLEDGES_EMAIL_BATCH_SECONDS): every owed row, fresh
+    ones included, so that a submission costs no broker publish. Claims make overlapping runs safe."""
+    return services.pledges_send_owed(limit=2000, grace=timedelta(0))
 
 
 @shared_task

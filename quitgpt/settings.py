@@ -355,6 +355,10 @@ EVENTS_RSVPS_PER_IP_PER_HOUR = env_int("EVENTS_RSVPS_PER_IP_PER_HOUR", 20, minim
 PLEDGES_RULES_CACHE_SECONDS = env_int(
     "PLEDGES_RULES_CACHE_SECONDS", 0 if DEBUG else 60, minimum=0, maximum=3600
 )
+# In production a pledge publishes no task: its email is owed in the database and a batch task sends what
+# is owed every this many seconds (quitgpt/celery.py). 0 (when debugging, and so in tests): a task per
+# submission, enqueued on commit.
+PLEDGES_EMAIL_BATCH_SECONDS = env_int("PLEDGES_EMAIL_BATCH_SECONDS", 0 if DEBUG else 2, minimum=0, maximum=60)
 # --- tally ----------------------------------------------------------------------------------------------
 # How often the tally job runs (Celery beat, or the in-process scheduler on the embedded defaults).
 TALLY_RECOMPUTE_SECONDS = env_int("TALLY_RECOMPUTE_SECONDS", 30, minimum=5, maximum=3600)
