@@ -20,7 +20,12 @@ from pledges.abuse import is_blocked, is_over_limit
 from pledges.models import Pledge, PledgeKind, PledgeStatus
 from pledges.normalise import normalise_email
 from pledges.rules import SigningRules, signing_rules
-from pledges.supporters import _anonymise_empty_supporters, _mark_dirty, _supporter_for, manage_token_for
+from pledges.supporters import (
+    _anonymise_empty_supporters,
+    _mark_dirty,
+    _supporter_marked_dirty,
+    manage_token_for,
+)
 from quitgpt.mail import send_templated_email
 from quitgpt.net import ip_hash as hash_ip
 from quitgpt.optin import find_by_token, owe_email, owed_pks, send_owed_email
@@ -103,7 +108,8 @@ def pledge_create(
     result = SubmissionResult(suspicious=suspicious)
     now = timezone.now()
     with transaction.atomic():
-        supporter = _supporter_for(normalised)
+        # Marked dirty now, in this transaction: whatever follows changes how the supporter counts.
+        supporter = _supporter_marked_dirty(normalised)
         for kind in wanted:
             try:
                 with transaction.atomic():
@@ -155,7 +161,6 @@ def pledge_create(
             carrier = min(confirmed, key=lambda p: p.pk)
             if owe_email(Pledge, pk=carrier.pk, kind="already"):
                 result.email_pledge_id = carrier.pk
-        _mark_dirty([supporter.pk])
         if result.email_pledge_id is not None and not settings.PLEDGES_EMAIL_BATCH_SECONDS:
             pledge_id = result.email_pledge_id
             transaction.on_commit(lambda: _enqueue_email(pledge_id), robust=True)
