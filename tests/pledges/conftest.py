@@ -26,22 +26,41 @@ FORM = {
 }
 
 
+PERSON_FIELDS = (
+    "first_name",
+    "country",
+    "message",
+    "message_approved",
+    "wall_consent",
+    "updates_consent",
+    "language",
+)
+
+
 def make_pledge(**kwargs) -> Pledge:
-    """A pledge row (and its supporter) written directly, for tests that start from a given state."""
+    """A pledge row (and its supporter) written directly, for tests that start from a given state.
+
+    The person's details (first name, country, message, consents, language) go on the supporter."""
     kwargs.setdefault("email", f"p{secrets.token_hex(4)}@example.org")
     kwargs.setdefault("kind", "cancelled")
-    kwargs.setdefault("country", "FR")
-    kwargs.setdefault("first_name", "Sam")
     kwargs.setdefault("status", "pending")
+    person = {name: kwargs.pop(name) for name in PERSON_FIELDS if name in kwargs}
     kwargs.setdefault("share_code", secrets.token_urlsafe(9))
     if kwargs["status"] == "confirmed":
         kwargs.setdefault("confirmed_at", timezone.now())
     normalised = normalise_email(kwargs["email"])
     kwargs.setdefault("email_normalised", normalised)
+    created = False
     if "supporter" not in kwargs:
-        kwargs["supporter"], _ = Supporter.objects.get_or_create(
+        kwargs["supporter"], created = Supporter.objects.get_or_create(
             email_normalised=normalised, defaults=_new_manage_fields()
         )
+    if created:  # a new person: these defaults, unless given
+        person = {"country": "FR", "first_name": "Sam", **person}
+    if person:
+        Supporter.objects.filter(pk=kwargs["supporter"].pk).update(**person)
+        for name, value in person.items():
+            setattr(kwargs["supporter"], name, value)
     return Pledge.objects.create(**kwargs)
 
 

@@ -16,13 +16,17 @@ _codes = itertools.count(1)
 
 
 def make_pledge(email: str, kind: str = "cancelled", **fields) -> Pledge:
-    """A pledge (pending unless `status` says otherwise) and its supporter, marked dirty."""
+    """A pledge (pending unless `status` says otherwise) and its supporter, marked dirty. A `country`
+    is the person's: it is set on the supporter."""
     normalised = email.strip().lower()
+    country = fields.pop("country", None)
     fields.setdefault("status", PledgeStatus.PENDING)
     if fields["status"] == PledgeStatus.CONFIRMED:
         fields.setdefault("confirmed_at", timezone.now())
     with transaction.atomic():
         supporter, _created = Supporter.objects.get_or_create(email_normalised=normalised)
+        if country is not None:
+            Supporter.objects.filter(pk=supporter.pk).update(country=country)
         pledge = Pledge.objects.create(
             supporter=supporter,
             kind=kind,
