@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable
 
 import pytest
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
 
-from pledges.models import Pledge, Supporter
-from pledges.normalise import normalise_email
-from pledges.services import _new_manage_fields
+from tests.factories import make_pledge  # noqa: F401  (re-exported: the one factory lives there)
 
 FORM = {
     "kinds": ["cancelled"],
@@ -24,44 +20,6 @@ FORM = {
     "ref": "",
     "website": "",
 }
-
-
-PERSON_FIELDS = (
-    "first_name",
-    "country",
-    "message",
-    "message_approved",
-    "wall_consent",
-    "updates_consent",
-    "language",
-)
-
-
-def make_pledge(**kwargs) -> Pledge:
-    """A pledge row (and its supporter) written directly, for tests that start from a given state.
-
-    The person's details (first name, country, message, consents, language) go on the supporter."""
-    kwargs.setdefault("email", f"p{secrets.token_hex(4)}@example.org")
-    kwargs.setdefault("kind", "cancelled")
-    kwargs.setdefault("status", "pending")
-    person = {name: kwargs.pop(name) for name in PERSON_FIELDS if name in kwargs}
-    kwargs.setdefault("share_code", secrets.token_urlsafe(9))
-    if kwargs["status"] == "confirmed":
-        kwargs.setdefault("confirmed_at", timezone.now())
-    normalised = normalise_email(kwargs["email"])
-    kwargs.setdefault("email_normalised", normalised)
-    created = False
-    if "supporter" not in kwargs:
-        kwargs["supporter"], created = Supporter.objects.get_or_create(
-            email_normalised=normalised, defaults=_new_manage_fields()
-        )
-    if created:  # a new person: these defaults, unless given
-        person = {"country": "FR", "first_name": "Sam", **person}
-    if person:
-        Supporter.objects.filter(pk=kwargs["supporter"].pk).update(**person)
-        for name, value in person.items():
-            setattr(kwargs["supporter"], name, value)
-    return Pledge.objects.create(**kwargs)
 
 
 @pytest.fixture
