@@ -22,8 +22,10 @@ from pledges.normalise import normalise_email
 from pledges.rules import SigningRules, signing_rules
 from pledges.supporters import (
     _anonymise_empty_supporters,
+    _holds_own_details,
     _mark_dirty,
-    _supporter_marked_dirty,
+    _set_details,
+    _supporter_locked_and_dirty,
     manage_token_for,
 )
 from quitgpt.mail import send_templated_email
@@ -108,8 +110,14 @@ def pledge_create(
     result = SubmissionResult(suspicious=suspicious)
     now = timezone.now()
     with transaction.atomic():
-        # Marked dirty now, in this transaction: whatever follows changes how the supporter counts.
-        supporter = _supporter_marked_dirty(normalised)
+        # One submission at a time per mailbox (the row is locked): the details decision below reads,
+        # then writes. Marked dirty now, in this transaction: whatever follows changes how it counts.
+        # A new supporter is inserted with this submission's details already.
+        supporter, created = _supporter_locked_and_dirty(normalised, details)
+        if not created and not _holds_own_details(supporter):
+            # A new person, or one with nothing live: this submission's details are what they will
+            # confirm (the confirmation page shows them). Otherwise the owner's stay as they are.
+            _set_details(supporter, details)
         for kind in wanted:
             try:
                 with transaction.atomic():
@@ -123,7 +131,6 @@ def pledge_create(
                         suspicious=suspicious,
                         ip_hash=ip_digest,
                         requested_at=now,
-                        **details,
                     )
                 result.created.append(pledge)
             except IntegrityError:
@@ -131,24 +138,20 @@ def pledge_create(
                 result.repeated.append(pledge)
         to_confirm = list(result.created)
         for pledge in result.repeated:
+            # The spelling on file stays: every variant reaches the same mailbox, and the link goes to the
+            # spelling the person gave first. A flag is cleared only by a moderator.
+            flag = {"suspicious": True} if suspicious else {}
             if pledge.status == PledgeStatus.PENDING:
-                # The latest details win: people sign again to correct a typo.
-                flag = {"suspicious": True} if suspicious else {}  # a flag is cleared only by a moderator
-                Pledge.objects.filter(pk=pledge.pk).update(
-                    email=email.strip(), requested_at=now, **flag, **details
-                )
+                Pledge.objects.filter(pk=pledge.pk).update(requested_at=now, **flag)
                 to_confirm.append(pledge)
             elif pledge.status == PledgeStatus.WITHDRAWN and pledge.email:
-                # Signing again after withdrawing starts a new request to confirm.
+                # Signing again after withdrawing starts a new request to confirm (the suspicion stays).
                 Pledge.objects.filter(pk=pledge.pk).update(
                     status=PledgeStatus.PENDING,
                     confirmed_at=None,
                     withdrawn_at=None,
-                    email=email.strip(),
-                    suspicious=suspicious,
-                    ip_hash=ip_digest,
                     requested_at=now,
-                    **details,
+                    **flag,
                 )
                 to_confirm.append(pledge)
         confirmed = [p for p in result.repeated if p.status == PledgeStatus.CONFIRMED]
@@ -179,8 +182,10 @@ def _send_pledge_email(pledge: Pledge, kind: str, raw_token: str | None) -> None
     if not pledge.email:  # erased since the email was owed
         return
     supporter = pledge.supporter
-    language = pledge.language if pledge.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-    context: dict[str, Any] = {"pledge": pledge}
+    language = (
+        supporter.language if supporter.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    )
+    context: dict[str, Any] = {"pledge": pledge, "supporter": supporter}
     manage = manage_token_for(supporter)
     context["manage_url"] = _absolute("pledges:manage", language, token=manage) if manage else ""
     if kind == "confirm":

@@ -1,5 +1,5 @@
-"""pledges.supporters._supporter_marked_dirty: the supporter found or created and marked dirty in one
-statement on PostgreSQL, with the same results as get-or-create then mark."""
+"""pledges.supporters._supporter_locked_and_dirty: the supporter found or created, locked and marked dirty
+in one statement on PostgreSQL, with the same results as get-or-create, lock, then mark."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 
 from pledges.models import Supporter
-from pledges.supporters import _supporter_marked_dirty, manage_token_for
+from pledges.supporters import _supporter_locked_and_dirty, manage_token_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -18,37 +18,67 @@ UPSERT_COLUMNS = {
     "created_at",
     "updated_at",
     "email_normalised",
+    "first_name",
+    "country",
+    "message",
+    "message_approved",
+    "wall_consent",
+    "updates_consent",
+    "language",
     "tally_dirty",
     "manage_salt",
     "manage_token_hash",
 }
+DETAILS = {
+    "first_name": "Ada",
+    "country": "FR",
+    "message": "Bye",
+    "wall_consent": True,
+    "updates_consent": False,
+    "language": "fr",
+}
+
+
+def upsert(email: str, **details):
+    return _supporter_locked_and_dirty(email, {**DETAILS, **details})
 
 
 def test_a_new_mailbox_gets_a_dirty_supporter_with_its_manage_link_in_one_statement() -> None:
     with CaptureQueriesContext(connection) as queries:
-        supporter = _supporter_marked_dirty("new@example.org")
+        supporter, created = upsert("new@example.org")
     assert len(queries.captured_queries) == 1
+    assert created
     row = Supporter.objects.get(pk=supporter.pk)
     assert row.tally_dirty and row.manage_salt and row.created_at
+    assert (row.first_name, row.country.code, row.message, row.wall_consent, row.language) == (
+        "Ada",
+        "FR",
+        "Bye",
+        True,
+        "fr",
+    )
+    assert not row.message_approved
     assert row.manage_salt == supporter.manage_salt
     assert manage_token_for(row)
 
 
-def test_an_existing_supporter_keeps_its_manage_link_and_is_marked_dirty() -> None:
-    first = _supporter_marked_dirty("ada@example.org")
-    Supporter.objects.filter(pk=first.pk).update(tally_dirty=False)
-    again = _supporter_marked_dirty("ada@example.org")
+def test_an_existing_supporter_keeps_its_details_and_manage_link_and_is_marked_dirty() -> None:
+    first, _created = upsert("ada@example.org")
+    Supporter.objects.filter(pk=first.pk).update(tally_dirty=False, message_approved=True)
+    again, created = upsert("ada@example.org", first_name="Mallory", message="spam")
     row = Supporter.objects.get(pk=first.pk)
+    assert not created
     assert again.pk == first.pk and Supporter.objects.count() == 1
+    assert (row.first_name, row.message, row.message_approved) == ("Ada", "Bye", True)
     assert row.manage_salt == first.manage_salt == again.manage_salt
     assert row.tally_dirty
 
 
 def test_a_supporter_without_manage_fields_gets_fresh_ones() -> None:
     bare = Supporter.objects.create(email_normalised="old@example.org", tally_dirty=False)
-    supporter = _supporter_marked_dirty("old@example.org")
+    supporter, created = upsert("old@example.org")
     row = Supporter.objects.get(pk=bare.pk)
-    assert supporter.pk == bare.pk
+    assert supporter.pk == bare.pk and not created
     assert row.manage_salt and row.manage_salt == supporter.manage_salt and row.manage_token_hash
 
 
@@ -62,5 +92,5 @@ def test_the_upsert_names_every_column_the_database_requires() -> None:
         and not field.null
         and getattr(field, "db_default", models.NOT_PROVIDED) is models.NOT_PROVIDED
     ]
-    assert missing == [], f"add {missing} to pledges.supporters._supporter_marked_dirty"
+    assert missing == [], f"add {missing} to pledges.supporters._supporter_locked_and_dirty"
     assert settings.USING_POSTGRES
