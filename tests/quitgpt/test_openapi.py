@@ -16,7 +16,8 @@ import pytest
 import schemathesis
 from django.test import Client
 from django.utils import timezone
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from quitgpt.openapi import PATHS
 from tally.models import ReportedTally
@@ -119,7 +120,7 @@ def wsgi_in_test(settings) -> Iterator[None]:
 
 @pytest.mark.postgres
 @schema.parametrize()
-@settings(
+@hypothesis_settings(
     max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
