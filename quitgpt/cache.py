@@ -7,8 +7,8 @@ error; `/healthz` still reports the outage, because it probes Redis itself (`pri
 
 After one failure the node stops trying Redis for `RETRY_SECONDS`, so that an outage costs one short
 connect timeout per node and period, not one per cache call. What was written to the fallback table
-stays there (it expires as usual) and is not copied back: counters restart their window when Redis
-returns, which is the same as a window that ended.
+is not copied back, and the table is emptied when a process finds Redis answering again: counters
+restart their window, which is the same as a window that ended.
 
 Sessions are not kept in any cache (SESSION_ENGINE is the database backend): a cached session that
 missed a logout while Redis was away would sign the person back in when Redis returned.
@@ -52,7 +52,6 @@ class RedisWithDatabaseFallback(BaseCache):
             self.primary._cache.get_client(write=False).ping()
         except UNREACHABLE:
             return False
-        _retry_at.pop(self.location, None)
         return True
 
     def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
@@ -67,8 +66,20 @@ class RedisWithDatabaseFallback(BaseCache):
                     RETRY_SECONDS,
                 )
             else:
+                if _retry_at.pop(self.location, None) is not None:
+                    self._drop_fallback()
                 return result
         return getattr(self.fallback, name)(*args, **kwargs)
+
+    def _drop_fallback(self) -> None:
+        """Redis is back: empty the fallback table, so that a later outage does not serve what was
+        written during this one (a cached snapshot, say) as if it were current."""
+        try:
+            self.fallback.clear()
+        except Exception:
+            logger.warning("cache: Redis is back, but the fallback table could not be emptied", exc_info=True)
+        else:
+            logger.warning("cache: Redis is back; the fallback table is emptied")
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         return self._call("add", key, value, timeout=timeout, version=version)

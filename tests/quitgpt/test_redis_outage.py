@@ -87,48 +87,76 @@ def test_healthz_still_reports_the_cache_down_although_requests_carry_on(client:
 
 
 # --- A real Redis, stopped in the middle ---------------------------------------------------------------
+class PrivateRedis:
+    """A redis-server of our own on a free port (never the shared one), that a test stops and restarts."""
+
+    def __init__(self, executable: str) -> None:
+        self.executable = executable
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(
+            [
+                self.executable,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis.from_url(self.url, socket_connect_timeout=0.2).ping()
+                return
+            except redis.exceptions.ConnectionError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    pytest.fail("the private redis-server did not start")
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+    def keys(self) -> int:
+        import redis
+
+        return redis.Redis.from_url(self.url).dbsize()
+
+
 @pytest.fixture
-def private_redis(settings) -> Iterator[subprocess.Popen]:
-    """A redis-server of our own on a free port, used as the cache; the test may stop it."""
+def private_redis(settings) -> Iterator[PrivateRedis]:
+    """A private redis-server used as the cache, as in production (the project's backend)."""
     executable = shutil.which("redis-server")
     if not executable:
         missing("redis-server", "apt-get install redis-server")
-    port = free_port()
-    process = subprocess.Popen(
-        [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import redis
-
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            redis.Redis.from_url(url, socket_connect_timeout=0.2).ping()
-            break
-        except redis.exceptions.ConnectionError:
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("the private redis-server did not start")
-            time.sleep(0.05)
+    server = PrivateRedis(executable)
+    server.start()
     settings.CACHES = {
         "default": {
             "BACKEND": "quitgpt.cache.RedisWithDatabaseFallback",
-            "LOCATION": url,
+            "LOCATION": server.url,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    process.url = url  # type: ignore[attr-defined]
-    yield process
-    if process.poll() is None:
-        process.terminate()
-        process.wait(10)
+    yield server
+    server.stop()
 
 
 def test_an_organiser_stays_signed_in_and_can_sign_in_again_when_redis_stops(private_redis) -> None:
-    import redis
-
     organiser = make_organiser(is_superuser=True)
     secret = add_totp(organiser)
     client = Client()
@@ -136,11 +164,10 @@ def test_an_organiser_stays_signed_in_and_can_sign_in_again_when_redis_stops(pri
     client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
     assert client.get("/admin/").status_code == 200
     # While Redis answers, the limits are counted in Redis, not in the fallback table.
-    assert redis.Redis.from_url(private_redis.url).dbsize() > 0
+    assert private_redis.keys() > 0
     assert not CacheFallbackEntry.objects.exists()
 
-    private_redis.terminate()
-    private_redis.wait(10)
+    private_redis.stop()
 
     started = time.monotonic()
     assert client.get("/admin/").status_code == 200
@@ -159,3 +186,20 @@ def test_an_organiser_stays_signed_in_and_can_sign_in_again_when_redis_stops(pri
     # One failed connection per node and period, not one timeout per cache call.
     assert time.monotonic() - started < 5
     assert CacheFallbackEntry.objects.exists()
+
+
+def test_when_redis_returns_the_cache_uses_it_again_and_empties_the_fallback(
+    private_redis, monkeypatch
+) -> None:
+    monkeypatch.setattr("quitgpt.cache.RETRY_SECONDS", 0.2)
+    organiser = make_organiser()
+    private_redis.stop()
+    for _ in range(2):  # counted in the fallback table while Redis is away
+        Client().post("/accounts/login/", {"login": organiser.email, "password": "guess"})
+    assert CacheFallbackEntry.objects.exists()
+
+    private_redis.start()  # an empty Redis, as after a restart
+    time.sleep(0.3)
+    Client().post("/accounts/login/", {"login": organiser.email, "password": "guess"})
+    assert private_redis.keys() > 0
+    assert not CacheFallbackEntry.objects.exists()
