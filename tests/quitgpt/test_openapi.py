@@ -69,6 +69,15 @@ def test_the_description_is_served_open_cacheable_and_cookie_free(client: Client
     assert set(OPEN_DATA) <= set(body["paths"])
 
 
+def test_the_description_is_valid_openapi_3_1() -> None:
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation import OpenAPIV31SpecValidator
+
+    from quitgpt.openapi import openapi_document
+
+    validate(openapi_document(), cls=OpenAPIV31SpecValidator)  # raises on any error
+
+
 @pytest.mark.parametrize("path", [*OPEN_DATA, "/api/tally/daily.csv", "/api/openapi.json"])
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 def test_a_wrong_method_answers_405_even_from_another_site(path: str, method: str) -> None:
