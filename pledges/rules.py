@@ -5,9 +5,11 @@ pledge. Each process keeps one copy under a version number held in the shared ca
 submission reads (one cache round trip) and which an organiser's change bumps once its transaction has
 committed (signals below, for the admin and anything else that saves or deletes a row), so a change
 applies at once on every process and every node. A change that bypasses the signals (a bulk load, an
-`update()` in a shell) applies within PLEDGES_RULES_CACHE_SECONDS. With the cache down, nothing can
-announce a change: every submission reads the rows, as before. Off (0) when debugging, and so in tests,
-where rows change under `update()`.
+`update()` in a shell) applies within PLEDGES_RULES_CACHE_SECONDS. While Redis is down the version lives
+in the cache's database fallback (quitgpt/cache.py), which every process reads alike; a process that
+slept through an outage in which the rules changed may keep its copy up to PLEDGES_RULES_CACHE_SECONDS
+after Redis is back. With no cache answering at all, every submission reads the rows, as before. Off (0)
+when debugging, and so in tests, where rows change under `update()`.
 """
 
 from __future__ import annotations

@@ -18,10 +18,17 @@ def test_it_counts_each_window_like_hit_does() -> None:
 
 def test_each_window_expires_on_its_own() -> None:
     ratelimit.hits([("probe:ttl:a", 60), ("probe:ttl:b", 300)])
-    client = cache._cache.get_client()
-    assert 0 < client.ttl(cache.make_and_validate_key("probe:ttl:a")) <= 60
-    assert 60 < client.ttl(cache.make_and_validate_key("probe:ttl:b")) <= 300
+    redis_cache = getattr(cache, "primary", cache)
+    client = redis_cache._cache.get_client()
+    assert 0 < client.ttl(redis_cache.make_and_validate_key("probe:ttl:a")) <= 60
+    assert 60 < client.ttl(redis_cache.make_and_validate_key("probe:ttl:b")) <= 300
 
 
-def test_it_answers_none_when_redis_is_down(redis_down) -> None:
-    assert ratelimit.hits([("probe:down", 60)]) is None
+@pytest.mark.django_db
+def test_with_redis_down_it_keeps_counting_through_the_cache_fallback(redis_down) -> None:
+    keys = [("probe:down:a", 60), ("probe:down:b", 300)]
+    assert [ratelimit.hits(keys) for _ in range(3)] == [[1, 1], [2, 2], [3, 3]]
+
+
+def test_it_answers_none_when_no_cache_answers(redis_down) -> None:
+    assert ratelimit.hits([("probe:none", 60)]) is None
