@@ -68,17 +68,16 @@ def alternatives_mark_reviewed(*, alternatives: list[Alternative], actor: Any) -
 
 
 def _rate_limit_hit(*, ip_hash: str) -> bool:
-    """Count this attempt against the address; True when it is over the hourly limit.
-
-    The counter lives in the cache (an atomic INCR in Redis). If the cache is down we count the rows in
-    the database instead, so the limit still holds.
-    """
-    limit = settings.ALTERNATIVES_SUGGESTIONS_PER_HOUR
-    count = ratelimit.hit(f"alternatives:suggest:{ip_hash}", window=int(RATE_WINDOW.total_seconds()))
-    if count is None:
-        since = timezone.now() - RATE_WINDOW
-        count = Suggestion.objects.filter(ip_hash=ip_hash, created_at__gte=since).count() + 1
-    return count > limit
+    """Count this attempt against the address; True when it is over the hourly limit (quitgpt.ratelimit:
+    a Redis counter, or the address's rows in the database when the cache is down)."""
+    return ratelimit.over_limit(
+        f"alternatives:suggest:{ip_hash}",
+        limit=settings.ALTERNATIVES_SUGGESTIONS_PER_HOUR,
+        window=int(RATE_WINDOW.total_seconds()),
+        count_in_database=lambda: Suggestion.objects.filter(
+            ip_hash=ip_hash, created_at__gte=timezone.now() - RATE_WINDOW
+        ).count(),
+    )
 
 
 def suggestion_create(*, name: str, website: str, reason: str, language: str, ip_hash: str) -> Suggestion:

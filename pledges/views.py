@@ -69,6 +69,8 @@ def pledge(request: HttpRequest) -> HttpResponse:
     if PledgeSettings.load().signing_paused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)
     form = PledgeForm(request.POST)
+    if form.is_bot:  # the same answer as a real pledge; nothing saved, nothing sent
+        return HttpResponseRedirect(reverse("pledges:check_email"), status=303)
     if not form.is_valid():
         return render(request, "pledges/pledge.html", {"form": form}, status=400)
     data = form.cleaned_data
@@ -84,7 +86,6 @@ def pledge(request: HttpRequest) -> HttpResponse:
             language=get_language() or "en",
             referral_code=data["ref"],
             ip=client_ip(request),
-            honeypot=data["website"],
         )
     except services.SigningPaused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)

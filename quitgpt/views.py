@@ -23,5 +23,8 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
+    """200 while the site serves ("ok", or "degraded": Redis down, tally stale), 503 only when it cannot
+    (the database is down). A load balancer must keep a degraded node: dropping every web node when
+    Redis is down would turn an outage the site survives into a full one."""
     overall, checks = health.run_checks()
-    return JsonResponse({"status": overall, "checks": checks}, status=200 if overall == "ok" else 503)
+    return JsonResponse({"status": overall, "checks": checks}, status=503 if overall == "down" else 200)
