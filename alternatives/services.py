@@ -35,6 +35,18 @@ def _save_with_history(alternative: Alternative, *, actor: Any, reason: str, fie
     alternative.save(update_fields=[*fields, "updated_at"])
 
 
+def alternative_save(*, alternative: Alternative, actor: Any, creating: bool, changed: list[str]) -> None:
+    """Save an entry edited in the admin's form (the history records the edit through the admin).
+
+    Publishing or unpublishing from the form is audited like the bulk actions: the audit log must show
+    every change of what the public sees, whichever button made it."""
+    with transaction.atomic():
+        alternative.save()
+        if "published" in changed or (creating and alternative.published):
+            action = "alternative.publish" if alternative.published else "alternative.unpublish"
+            audit_record(actor=actor, action=action, target=alternative)
+
+
 def alternatives_set_published(*, alternatives: list[Alternative], published: bool, actor: Any) -> int:
     """Publish or unpublish entries; each change is kept in the history and the audit log."""
     changed = 0

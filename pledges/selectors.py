@@ -9,8 +9,8 @@ from django.db.models import Prefetch, QuerySet
 
 from accounts.selectors import verified_mailboxes
 from pledges.models import Pledge, PledgeSettings, Supporter
-from pledges.services import hash_manage_token
 from quitgpt.optin import find_by_token
+from quitgpt.tokens import MAX_TOKEN_LENGTH, hash_token
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +32,10 @@ def wall_pledges() -> QuerySet[Pledge]:
 
 
 def supporter_by_manage_token(raw: str) -> Supporter | None:
-    if not raw or len(raw) > 200:
+    if not raw or len(raw) > MAX_TOKEN_LENGTH:
         return None
     return (
-        Supporter.objects.filter(manage_token_hash=hash_manage_token(raw))
+        Supporter.objects.filter(manage_token_hash=hash_token(raw))
         .exclude(manage_token_hash="")  # nosec B106 - an erased supporter has no link
         .first()
     )

@@ -65,13 +65,9 @@ app.conf.beat_schedule.update(
 app.conf.task_routes = {
     **(app.conf.task_routes or {}),
     "pledges.tasks.send_pledge_email": {"queue": "email"},
-    "pledges.tasks.sweep_owed_pledge_emails": {"queue": "email"},
 }
 app.conf.beat_schedule.update(
     {
-        # Confirmation emails lost when the broker or a worker was down: owed rows are found after a
-        # one-minute grace, so a signer waits at most about two minutes for a lost email.
-        "pledges-sweep-owed-emails": {"task": "pledges.tasks.sweep_owed_pledge_emails", "schedule": 60.0},
         # Unconfirmed pledges are kept 7 days; hourly keeps the promise within the hour, cheaply.
         "pledges-purge-pending": {"task": "pledges.tasks.purge_pending_pledges", "schedule": 3600.0},
     }

@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from quitgpt.tokens import hash_token, new_token
+from quitgpt.tokens import MAX_TOKEN_LENGTH, hash_token, new_token
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def owed_pks(model: type[DoubleOptIn], *, limit: int = 500) -> list[int]:
 
 def find_by_token(queryset: models.QuerySet[M], raw: str) -> M | None:
     """The row whose live token is `raw`, or None (unknown, replaced or expired)."""
-    if not raw or len(raw) > 200:
+    if not raw or len(raw) > MAX_TOKEN_LENGTH:
         return None
     return queryset.filter(token_hash=hash_token(raw), token_expires_at__gt=timezone.now()).first()
 

@@ -80,7 +80,7 @@ class RecountAdmin(ReadOnlyAdmin):
             self.message_user(
                 request, _("Another tally run is in progress; try again shortly."), messages.WARNING
             )
-        elif recount.clean:
+        elif recount.matched:
             self.message_user(request, _("Recount done: no drift."), messages.SUCCESS)
         else:
             self.message_user(

@@ -181,3 +181,21 @@ def test_only_staff_reach_the_admin(client: Client) -> None:
     bob = get_user_model().objects.create_user("bob", "bob@example.org", "pw")
     client.force_login(bob)
     assert client.get(CHANGELIST).status_code == 302
+
+
+def test_publishing_from_the_edit_form_is_audited_like_the_bulk_action(
+    alice_client: Client, alice, make_alternative
+) -> None:
+    entry = make_alternative(published=False)
+    response = alice_client.post(f"{CHANGELIST}{entry.pk}/change/", form_data(entry, published="on"))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry.refresh_from_db()
+    assert entry.published is True
+    [audit] = AuditEntry.objects.filter(action="alternative.publish", target_id=str(entry.pk))
+    assert audit.actor == alice
+    # Unpublishing from the form is audited too; an edit that leaves `published` alone is not.
+    alice_client.post(f"{CHANGELIST}{entry.pk}/change/", form_data(entry, published=""))
+    assert AuditEntry.objects.filter(action="alternative.unpublish", target_id=str(entry.pk)).count() == 1
+    entry.refresh_from_db()
+    alice_client.post(f"{CHANGELIST}{entry.pk}/change/", form_data(entry, summary_en="Edited."))
+    assert AuditEntry.objects.filter(target_id=str(entry.pk)).count() == 2

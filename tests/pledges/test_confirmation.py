@@ -10,7 +10,8 @@ import time_machine
 from django.utils import timezone
 
 from pledges.models import Pledge, Supporter
-from pledges.services import pledge_send_email, pledges_send_owed
+from pledges.services import pledge_send_email
+from quitgpt.optin import sweep_owed
 from tests.pledges.conftest import link_in, make_pledge
 
 pytestmark = pytest.mark.django_db
@@ -115,10 +116,10 @@ def test_the_sweep_sends_what_is_owed_once_and_only_after_the_grace(outbox) -> N
 
     pledge = make_pledge()
     owe_email(Pledge, pk=pledge.pk, kind="confirm")
-    assert pledges_send_owed() == 0  # a fresh row is left to the task enqueued on commit
+    assert sweep_owed() == 0  # a fresh row is left to the task enqueued on commit
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
-        assert pledges_send_owed() == 1
-        assert pledges_send_owed() == 0
+        assert sweep_owed() == 1
+        assert sweep_owed() == 0
     assert len(outbox) == 1
 
 
@@ -139,7 +140,7 @@ def test_when_the_broker_is_down_the_pledge_is_saved_and_the_sweep_sends_it(
     assert pledge.email_owed == "confirm" and pledge.emails_sent == 0
     assert outbox == []
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
-        assert pledges_send_owed() == 1
+        assert sweep_owed() == 1
     assert len(outbox) == 1 and outbox[0].to == ["jane@example.org"]
     assert Pledge.objects.get().emails_sent == 1
 
