@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pledges.normalise import normalise_email
+from quitgpt.emails import normalise_email
 from quitgpt.forms import HoneypotMixin
 from quitgpt.validators import clean_name
 

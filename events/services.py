@@ -17,15 +17,15 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from events.links import rsvp_cancel_token
 from events.models import Event, EventStatus, Rsvp, RsvpStatus
-from pledges.normalise import normalise_email
 from quitgpt import ratelimit
 from quitgpt.audit import audit_record
 from quitgpt.background import enqueue_on_commit
+from quitgpt.emails import normalise_email
 from quitgpt.i18n import supported_language
 from quitgpt.mail import send_templated_email
 from quitgpt.optin import owe_email, send_owed_email
-from quitgpt.tokens import keyed_token, keyed_token_matches
 
 logger = logging.getLogger(__name__)
 
@@ -53,24 +53,6 @@ def _owe(rsvp_id: int, kind: str) -> bool:
         enqueue_on_commit(SEND_TASK, rsvp_id)
         return True
     return False
-
-
-CANCEL_LINK_PURPOSE = "events.rsvp.cancel"
-
-
-# --- the private cancel link ----------------------------------------------------------------------------
-def _cancel_link_value(rsvp: Rsvp) -> str:
-    return f"{rsvp.pk}:{rsvp.email_normalised}"
-
-
-def rsvp_cancel_token(*, rsvp: Rsvp) -> str:
-    """A stable keyed token (quitgpt.tokens): every email carries the same working cancel link, whatever
-    was sent since."""
-    return keyed_token(CANCEL_LINK_PURPOSE, _cancel_link_value(rsvp))
-
-
-def rsvp_check_cancel_token(*, rsvp: Rsvp, token: str) -> bool:
-    return keyed_token_matches(CANCEL_LINK_PURPOSE, _cancel_link_value(rsvp), token)
 
 
 # --- RSVPs ----------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from events import calendars, selectors, services
+from events import calendars, links, selectors, services
 from events.forms import RsvpForm
 from events.models import Event, RsvpStatus
 from quitgpt.cors import cors
@@ -129,7 +129,7 @@ def rsvp_confirm(request: HttpRequest, token: str) -> HttpResponse:
             "done": done,
             "position": services.rsvp_waitlist_position(rsvp=rsvp),
             "cancel_url": reverse(
-                "events:rsvp_cancel", kwargs={"pk": rsvp.pk, "token": services.rsvp_cancel_token(rsvp=rsvp)}
+                "events:rsvp_cancel", kwargs={"pk": rsvp.pk, "token": links.rsvp_cancel_token(rsvp=rsvp)}
             ),
             "has_ended": rsvp.event.has_ended(),
             "Status": RsvpStatus,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from pledges.models import PledgeKind
-from pledges.normalise import normalise_email
+from quitgpt.emails import normalise_email
 from quitgpt.forms import HoneypotMixin
 from quitgpt.validators import clean_message, clean_name
 

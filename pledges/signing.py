@@ -17,9 +17,9 @@ from django.utils import timezone, translation
 
 from pledges.abuse import is_blocked, is_over_limit
 from pledges.models import Pledge, PledgeKind, PledgeSettings, PledgeStatus
-from pledges.normalise import normalise_email
 from pledges.supporters import _anonymise_empty_supporters, _mark_dirty, _supporter_for, manage_token_for
 from quitgpt.background import enqueue_on_commit
+from quitgpt.emails import normalise_email
 from quitgpt.i18n import supported_language
 from quitgpt.mail import send_templated_email
 from quitgpt.net import ip_hash as hash_ip

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import logging
 
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
+
+from quitgpt.outage import DATABASE_DOWN, database_unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -19,14 +19,9 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, (OperationalError, InterfaceError)):
+        if not isinstance(exception, DATABASE_DOWN):
             return None
-        logger.error("database unavailable: %s", exception)
-        body = render_to_string("503.html", {"request": request})
-        response = HttpResponse(body, status=503)
-        response["Retry-After"] = "30"
-        response["Cache-Control"] = "no-store"
-        return response
+        return database_unavailable_response(request, exception)
 
 
 class UrlDecidesLanguageMiddleware:

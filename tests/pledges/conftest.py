@@ -12,8 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from pledges.models import Pledge, Supporter
-from pledges.normalise import normalise_email
 from pledges.services import _new_manage_fields
+from quitgpt.emails import normalise_email
 
 FORM = {
     "kinds": ["cancelled"],
