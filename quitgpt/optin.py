@@ -151,10 +151,6 @@ def register_owner(name: str, *, model: type[DoubleOptIn], send: Callable[[int],
     _owners[name] = Owner(model=model, send=send)
 
 
-def registered_owners() -> dict[str, Owner]:
-    return dict(_owners)
-
-
 def sweep_owed(*, limit: int = 500) -> int:
     """Send every email still owed, for every registered owner (the broker was down, a worker died).
 

@@ -187,7 +187,7 @@ def test_pledges_and_rsvps_are_enrolled_in_the_one_sweep() -> None:
     from events.models import Rsvp
     from pledges.models import Pledge
 
-    models = {owner.model for owner in optin.registered_owners().values()}
+    models = {owner.model for owner in optin._owners.values()}
     assert {Pledge, Rsvp} <= models
 
 
@@ -216,7 +216,7 @@ def test_a_failing_row_is_left_owed_and_the_others_are_sent(mailoutbox, monkeypa
     good, bad = make_rsvp(make_event()), make_rsvp(make_event())
     long_ago = timezone.now() - timedelta(minutes=5)
     Rsvp.objects.filter(pk__in=[good.pk, bad.pk]).update(email_owed="confirm", email_owed_since=long_ago)
-    owner = optin.registered_owners()["rsvp"]
+    owner = optin._owners["rsvp"]
 
     def send(pk: int) -> bool:
         if pk == bad.pk:
