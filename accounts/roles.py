@@ -35,9 +35,11 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "events.event": ALL,
         "quitgpt.auditentry": ("view",),
     },
-    # Runs the campaign: reported tallies, pledge settings and block lists, organisers' accounts.
+    # Runs the campaign: reported tallies, the full recount ("change" runs one), pledge settings and block
+    # lists, organisers' accounts.
     CAMPAIGN_ADMIN: {
         "tally.reportedtally": ALL,
+        "tally.recount": ("view", "change"),
         "pledges.pledgesettings": ("view", "change"),
         "pledges.blockeddomain": ALL,
         "pledges.blockedaddress": ALL,

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
 
 from quitgpt.outage import DATABASE_DOWN, database_unavailable_response
 
@@ -22,6 +23,27 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, DATABASE_DOWN):
             return None
         return database_unavailable_response(request, exception)
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL character in the path or the query string is a 400 with a clear message, for every page.
+
+    No page of ours takes one, and PostgreSQL refuses NUL in text: a `?q=%00` reaching a filter, a
+    search or a token lookup would otherwise be a 500 (public pages and the admin alike). Form fields
+    already refuse NUL (Django's CharField), so this guards what views read from the URL."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            return HttpResponseBadRequest(
+                _("This address contains a NUL character, which no page accepts. Remove it and try again."),
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
 
 
 class UrlDecidesLanguageMiddleware:
