@@ -136,7 +136,6 @@ def test_the_password_reset_link_is_built_from_site_url_not_the_requests_host(
     assert "localhost:8666" not in message.body
 
 
-
 def test_the_account_exists_notice_links_to_site_url_too(maud, settings, mailoutbox) -> None:
     settings.SITE_URL = "https://quitgpt.example"
     Client().post("/accounts/signup/", {"email": maud.email}, HTTP_HOST="localhost:8666")
