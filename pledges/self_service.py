@@ -76,12 +76,11 @@ def render_self_service(
         pledges = [p for p in supporter.pledges.all() if p.email]
         if not pledges:
             continue
-        first = pledges[0]
         form = (errors or {}).get(supporter.pk) or SupporterDetailsForm(
             initial={
-                "first_name": first.first_name,
-                "wall_consent": first.wall_consent,
-                "updates_consent": first.updates_consent,
+                "first_name": supporter.first_name,
+                "wall_consent": supporter.wall_consent,
+                "updates_consent": supporter.updates_consent,
             },
             auto_id=f"id_s{supporter.pk}_%s",
         )

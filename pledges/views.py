@@ -130,7 +130,7 @@ def thanks(request: HttpRequest, code: str) -> HttpResponse:
 @cache_control(public=True, max_age=60)
 @counts_referrals
 def supporters(request: HttpRequest) -> HttpResponse:
-    paginator = Paginator(selectors.wall_pledges(), WALL_PAGE_SIZE)
+    paginator = Paginator(selectors.wall_supporters(), WALL_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "pledges/supporters.html", {"page": page})
 
