@@ -61,12 +61,6 @@ class DoubleOptIn(models.Model):
 M = TypeVar("M", bound=DoubleOptIn)
 
 
-__all__ = [  # new_token and hash_token live in quitgpt.tokens; re-exported for the opt-in's callers
-    "DoubleOptIn", "find_by_token", "hash_token", "new_token", "owe_email", "owed_pks",
-    "register_owner", "send_owed_email", "sweep_owed",
-]  # fmt: skip
-
-
 def owe_email(model: type[DoubleOptIn], *, pk: int, kind: str) -> bool:
     """Record that `kind` email is owed to the row, unless its email budget is spent. True if owed."""
     return bool(
