@@ -16,7 +16,8 @@ PREFLIGHT_MAX_AGE = "86400"
 def cors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Open the view's responses to every origin and answer a CORS preflight (`OPTIONS`) itself.
 
-    Put it above `@require_safe` (which would refuse OPTIONS): a preflight never reaches the view."""
+    Put it above `@safe_only` / `@require_safe` (which would refuse OPTIONS with a 405): a preflight never
+    reaches the view."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:

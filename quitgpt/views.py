@@ -6,6 +6,9 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from quitgpt import health
+from quitgpt.cors import cors
+from quitgpt.openapi import openapi_document
+from quitgpt.security import safe_only
 
 
 @require_safe
@@ -28,3 +31,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     Redis is down would turn an outage the site survives into a full one."""
     overall, checks = health.run_checks()
     return JsonResponse({"status": overall, "checks": checks}, status=503 if overall == "down" else 200)
+
+
+@cors
+@safe_only
+@cache_control(public=True, max_age=3600)
+def openapi_json(request: HttpRequest) -> JsonResponse:
+    """The OpenAPI 3.1 description of the open data (quitgpt/openapi.py)."""
+    return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})

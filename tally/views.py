@@ -17,6 +17,7 @@ from django_countries import countries
 
 from quitgpt.cors import cors
 from quitgpt.i18n import supported_language
+from quitgpt.security import safe_only
 from tally import images, selectors
 from tally.charts import daily_chart_svg
 
@@ -31,7 +32,7 @@ def _language(request: HttpRequest) -> str:
 
 
 @cors
-@require_safe
+@safe_only
 def api_tally(request: HttpRequest) -> HttpResponse:
     entry = selectors.tally_entry()
     last_modified = int(entry["checked_at"].timestamp()) if entry["checked_at"] else None
@@ -46,7 +47,7 @@ def api_tally(request: HttpRequest) -> HttpResponse:
 
 
 @cors
-@require_safe
+@safe_only
 @cache_control(public=True, max_age=300, stale_while_revalidate=600, stale_if_error=86400)
 def api_daily_json(request: HttpRequest) -> HttpResponse:
     body = {
@@ -61,7 +62,7 @@ def api_daily_json(request: HttpRequest) -> HttpResponse:
 
 
 @cors
-@require_safe
+@safe_only
 @cache_control(public=True, max_age=300, stale_while_revalidate=600, stale_if_error=86400)
 def api_daily_csv(request: HttpRequest) -> HttpResponse:
     out = io.StringIO()
@@ -95,7 +96,7 @@ def how_we_count(request: HttpRequest) -> HttpResponse:
     return render(request, "tally/how_we_count.html", context)
 
 
-@require_safe
+@safe_only
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
 @cache_control(public=True, max_age=60)
@@ -110,7 +111,7 @@ def embed_counter(request: HttpRequest) -> HttpResponse:
 
 
 @cors
-@require_safe
+@safe_only
 def badge_svg(request: HttpRequest) -> HttpResponse:
     tally = selectors.tally_current()
     with translation.override(_language(request)):
@@ -121,7 +122,7 @@ def badge_svg(request: HttpRequest) -> HttpResponse:
 
 
 @cors
-@require_safe
+@safe_only
 def og_png(request: HttpRequest) -> HttpResponse:
     tally = selectors.tally_current()
     with translation.override(_language(request)):
