@@ -29,17 +29,18 @@ class SiteUrlLinks:
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:
         return site_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
 
-    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+    def render_mail(self, template_prefix: str, email, context: dict[str, Any], headers=None):
         # The "account already exists" and "unknown account" emails carry links that allauth's flows
         # build from the request. (In the reset email itself, `password_reset_url` is the key link,
-        # already built above.)
+        # already built above.) Done in render_mail, which every way of sending an email goes through.
         context = dict(context)
         if "signup_url" in context:
             context["signup_url"] = site_url(reverse("account_signup"))
         if template_prefix == "account/email/account_already_exists":
             context["password_reset_url"] = site_url(reverse("account_reset_password"))
-        super().send_mail(template_prefix, email, context)  # type: ignore[misc]
+        return super().render_mail(template_prefix, email, context, headers=headers)  # type: ignore[misc]
 
 
 class AccountAdapter(SiteUrlLinks, DefaultAccountAdapter):
-    """ACCOUNT_ADAPTER: allauth's defaults, with links from SITE_URL."""
+    """ACCOUNT_ADAPTER: allauth's defaults, with links from SITE_URL. Another adapter keeps SiteUrlLinks
+    first among its bases (and calls `super().render_mail`)."""
