@@ -254,7 +254,7 @@ def scenario_redis() -> Verdict:
     with stack.Stack() as services:
         redis_port, redis = services.redis()
         smtp_port, mail_file = services.smtp_sink()
-        env, site, _worker = start_project(
+        env, site, worker = start_project(
             services, database_url=DATABASE_URL, redis_port=redis_port, smtp_port=smtp_port
         )
         cookie = signed_in_cookie(env)
@@ -299,6 +299,13 @@ def scenario_redis() -> Verdict:
         v.check(status < 500, f"GET /accounts/login/ with Redis down: {status}")
 
         services.redis("redis-again", port=redis_port)
+        time.sleep(3)
+        if not v.check(worker.poll() is None, "the Celery worker survived the outage"):
+            v.note(
+                f"the worker exited ({worker.returncode}; see worker.log in {services.log_dir}); "
+                "restarted as docker-compose's `restart: unless-stopped` would"
+            )
+            services.celery("worker-restarted", env)
         print(f"    Redis back; waiting up to {EMAIL_WAIT:.0f} s for the owed emails", flush=True)
         counts = wait_for_mail(mail_file, during, EMAIL_WAIT)
         v.check(

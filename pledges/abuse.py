@@ -37,25 +37,20 @@ def is_blocked(*, email_normalised: str, ip: str, rules: SigningRules | None = N
     return False
 
 
-def _hits(ip_digest: str, window: int, counted: int | None = None) -> int:
-    """This submission's number in the current window for the address; counted in the database (distinct
-    mailboxes) when the cache is down."""
-    count = (
-        counted if counted is not None else ratelimit.hit(f"pledges:rate:{window}:{ip_digest}", window=window)
-    )
-    if count is not None:
-        return count
+def _mailboxes_from(ip_digest: str, window: int) -> int:
+    """The distinct mailboxes that pledged from the address in the window (the limit's count when the
+    cache is down)."""
     since = timezone.now() - timedelta(seconds=window)
     return (
         Pledge.objects.filter(ip_hash=ip_digest, created_at__gte=since)
         .values("email_normalised")
         .distinct()
         .count()
-        + 1
     )
 
 
 def is_over_limit(*, ip_digest: str, config: PledgeSettings) -> bool:
+    """Count this submission against both per-IP limits (quitgpt.ratelimit); True if over either."""
     if not ip_digest:
         return False
     limits = ((config.short_limit, config.short_window), (config.long_limit, config.long_window))
@@ -63,6 +58,8 @@ def is_over_limit(*, ip_digest: str, config: PledgeSettings) -> bool:
     counted = ratelimit.hits([(f"pledges:rate:{window}:{ip_digest}", window) for _limit, window in limits])
     over = False
     for i, (limit, window) in enumerate(limits):
-        if _hits(ip_digest, window, counted[i] if counted else None) > limit:
+        # Both windows count the hit, so evaluate each (no short-circuit).
+        count = counted[i] if counted else _mailboxes_from(ip_digest, window) + 1
+        if count > limit:
             over = True
     return over

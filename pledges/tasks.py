@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from celery import shared_task
 
 from pledges import services
+from pledges.signing import pledges_send_owed_batch
 
 
 # Queues are set by task_routes in quitgpt/celery.py: Celery 5.7 deprecates the `queue` task option.
@@ -24,15 +23,10 @@ def send_pledge_email(pledge_id: int) -> bool:
 
 
 @shared_task
-def sweep_owed_pledge_emails() -> int:
-    return services.pledges_send_owed()
-
-
-@shared_task
 def send_owed_pledge_emails_batch() -> int:
     """Production's sender of confirmation emails (PLEDGES_EMAIL_BATCH_SECONDS): every owed row, fresh
     ones included, so that a submission costs no broker publish. Claims make overlapping runs safe."""
-    return services.pledges_send_owed(limit=2000, grace=timedelta(0))
+    return pledges_send_owed_batch(limit=2000)
 
 
 @shared_task
