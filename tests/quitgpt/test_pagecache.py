@@ -9,7 +9,6 @@ from django.core.management import call_command
 from django.test import Client
 
 from quitgpt.pagecache import page_cache
-from tally.selectors import forget_local_copy
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +28,6 @@ CACHED = [
 def cache_on(settings):
     settings.PAGE_CACHE_SECONDS = 30
     page_cache.clear()
-    forget_local_copy()
     yield
     page_cache.clear()
 
@@ -37,7 +35,6 @@ def cache_on(settings):
 def publish(count: int = 2) -> None:
     call_command("seed_demo_pledges", count=count, force=True, verbosity=0)
     call_command("recompute_tally", verbosity=0)
-    forget_local_copy()
 
 
 def answer(response) -> tuple[int, list[tuple[str, str]], bytes]:
