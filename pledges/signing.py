@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 
 from pledges.abuse import is_blocked, is_over_limit
 from pledges.models import Pledge, PledgeKind, PledgeSettings, PledgeStatus, Supporter
-from pledges.normalise import normalise_email
+from pledges.normalise import normalise_email, plain_spelling
 from pledges.supporters import (
     _anonymise_empty_supporters,
     _holds_own_details,
@@ -118,7 +118,7 @@ def pledge_create(
                     pledge = Pledge.objects.create(
                         supporter=supporter,
                         kind=kind,
-                        email=email.strip(),
+                        email=plain_spelling(email),
                         email_normalised=normalised,
                         referral_code=referral_code,
                         share_code=secrets.token_urlsafe(9),
