@@ -8,9 +8,9 @@ from django.core.cache import cache
 from django.db.models import Min, Prefetch, Q, QuerySet
 
 from accounts.selectors import verified_mailboxes
-from pledges.models import Pledge, PledgeSettings, Supporter
+from pledges.models import Pledge, PledgeSettings, PledgeStatus, Supporter
 from pledges.services import hash_manage_token
-from quitgpt.optin import find_by_token
+from quitgpt.optin import find_by_token, hash_token
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,14 @@ def supporter_by_manage_token(raw: str) -> Supporter | None:
 
 def pledge_by_confirm_token(raw: str) -> Pledge | None:
     return find_by_token(Pledge.objects.select_related("supporter"), raw)
+
+
+def pledge_by_used_confirm_token(raw: str) -> Pledge | None:
+    """The confirmed pledge a confirmation link was sent for, even once its request has expired: a used
+    link says "already confirmed" rather than "expired, sign again"."""
+    if not raw or len(raw) > 200:
+        return None
+    return Pledge.objects.filter(token_hash=hash_token(raw), status=PledgeStatus.CONFIRMED).first()
 
 
 def pending_pledges_of(supporter_id: int) -> list[Pledge]:

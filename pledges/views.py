@@ -105,21 +105,34 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     links."""
     found = selectors.pledge_by_confirm_token(token)
     if found is None:
+        used = selectors.pledge_by_used_confirm_token(token)
+        if used is not None:
+            return _already_confirmed(request, used)
         return _private(render(request, "pledges/link_invalid.html", status=404))
+    pending = selectors.pending_pledges_of(found.supporter_id)
     if request.method == "POST":
         if request.POST.get("action") == "reject":
+            if not pending:
+                return _already_confirmed(request, found)
             services.pledge_reject(token=token)
             return _private(render(request, "pledges/rejected.html"))
+        if not pending and found.status == PledgeStatus.CONFIRMED:
+            return _already_confirmed(request, found)
         confirmed = services.pledge_confirm(token=token)
         if confirmed is not None and confirmed.status == PledgeStatus.CONFIRMED:
             return _private(redirect("pledges:thanks", code=confirmed.share_code, permanent=False))
         return _private(render(request, "pledges/link_invalid.html", status=404))
-    pending = selectors.pending_pledges_of(found.supporter_id)
     if not pending and found.status == PledgeStatus.CONFIRMED:
-        return _private(redirect("pledges:thanks", code=found.share_code))
+        return _already_confirmed(request, found)
     if not pending:
         return _private(render(request, "pledges/link_invalid.html", status=404))
-    return _private(render(request, "pledges/confirm.html", {"pledges": pending, "token": token}))
+    context = {"pledges": pending, "token": token, "person": found.supporter}
+    return _private(render(request, "pledges/confirm.html", context))
+
+
+def _already_confirmed(request: HttpRequest, pledge: Pledge) -> HttpResponse:
+    """A used confirmation link: it says so and leads to the thank-you page."""
+    return _private(render(request, "pledges/already_confirmed.html", {"share_code": pledge.share_code}))
 
 
 @require_safe

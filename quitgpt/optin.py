@@ -1,8 +1,11 @@
 """Double opt-in machinery shared by pledges and event RSVPs.
 
 A row that needs an email carries what is *owed* (`email_owed`, e.g. "confirm"); the sending task
-claims the row with a conditional UPDATE, mints a fresh token (stored only as a hash), sends, then
-stamps the row. Two senders can never both send, a crashed sender's claim expires, and a periodic sweep
+claims the row with a conditional UPDATE, takes the token of the row's current request (stored only as
+a hash), sends, then stamps the row. One request has one token, derived from SECRET_KEY, the row and the
+request's expiry (`request_token`): every email of that request (a double submit, a re-send, a sender
+killed mid-send and swept later) carries the same link, so every link sent stays valid until it expires
+or is used; a request starts when the previous one has expired, with a fresh budget of emails. Two senders can never both send, a crashed sender's claim expires, and a periodic sweep
 re-sends whatever is still owed, so nothing is lost when the broker or a worker is down.
 """
 
@@ -11,12 +14,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import TypeVar
 
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 MAX_EMAILS = 5
 TOKEN_LIFETIME = timedelta(days=7)
@@ -66,12 +70,38 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _budget_left(now) -> Q:
+    """Rows that may be sent one more email: the current request's budget is not spent, or the request
+    has expired (the next email starts a new one). A stranger can spend a request's emails, but each of
+    them carries the owner's live link, and the budget comes back with the next request."""
+    return Q(emails_sent__lt=MAX_EMAILS) | Q(token_expires_at__isnull=True) | Q(token_expires_at__lte=now)
+
+
+def request_token(model: type[DoubleOptIn], pk: int, expires_at) -> str:
+    """The token of one request of one row: the same for every email of the request, 256 bits."""
+    stamp = expires_at.astimezone(UTC).isoformat()
+    return salted_hmac("quitgpt.optin", f"{model._meta.label_lower}:{pk}:{stamp}", algorithm="sha256").hexdigest()
+
+
+def _current_token(model: type[M], obj: M, now) -> str:
+    """The live request's token, or a new request (a new expiry, a fresh email budget) if none is live.
+    A live token whose hash is not the derived one (minted before tokens were derived) is replaced."""
+    expires = obj.token_expires_at
+    if expires is not None and expires > now:
+        raw = request_token(model, obj.pk, expires)
+        if hash_token(raw) == obj.token_hash:
+            return raw
+    expires = now + TOKEN_LIFETIME
+    raw = request_token(model, obj.pk, expires)
+    model.objects.filter(pk=obj.pk).update(token_hash=hash_token(raw), token_expires_at=expires, emails_sent=0)
+    return raw
+
+
 def owe_email(model: type[DoubleOptIn], *, pk: int, kind: str) -> bool:
     """Record that `kind` email is owed to the row, unless its email budget is spent. True if owed."""
+    now = timezone.now()
     return bool(
-        model.objects.filter(pk=pk, emails_sent__lt=MAX_EMAILS).update(
-            email_owed=kind, email_owed_since=timezone.now()
-        )
+        model.objects.filter(_budget_left(now), pk=pk).update(email_owed=kind, email_owed_since=now)
     )
 
 
@@ -89,7 +119,7 @@ def send_owed_email(
     """
     now = timezone.now()
     claimed = (
-        model.objects.filter(pk=pk, emails_sent__lt=MAX_EMAILS)
+        model.objects.filter(_budget_left(now), pk=pk)
         .exclude(email_owed="")
         .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - CLAIM_TIMEOUT))
         .update(email_claimed_at=now)
@@ -100,8 +130,10 @@ def send_owed_email(
     kind = obj.email_owed
     raw: str | None = None
     if kind in set(token_kinds):
-        raw = new_token()
-        model.objects.filter(pk=pk).update(token_hash=hash_token(raw), token_expires_at=now + TOKEN_LIFETIME)
+        raw = _current_token(model, obj, now)
+    elif obj.token_expires_at is None or obj.token_expires_at <= now:
+        # No live request: this email opens a new budget period (its token, if any, is kept).
+        model.objects.filter(pk=pk).update(token_expires_at=now + TOKEN_LIFETIME, emails_sent=0)
     try:
         send(obj, kind, raw)
     except Exception:
@@ -118,7 +150,7 @@ def owed_pks(model: type[DoubleOptIn], *, limit: int = 500) -> list[int]:
     now = timezone.now()
     return list(
         model.objects.exclude(email_owed="")
-        .filter(email_owed_since__lt=now - SWEEP_GRACE, emails_sent__lt=MAX_EMAILS)
+        .filter(_budget_left(now), email_owed_since__lt=now - SWEEP_GRACE)
         .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - CLAIM_TIMEOUT))
         .order_by("email_owed_since")
         .values_list("pk", flat=True)[:limit]
