@@ -5,8 +5,9 @@ claims the row with a conditional UPDATE, takes the token of the row's current r
 a hash), sends, then stamps the row. One request has one token, derived from SECRET_KEY, the row and the
 request's expiry (`request_token`): every email of that request (a double submit, a re-send, a sender
 killed mid-send and swept later) carries the same link, so every link sent stays valid until it expires
-or is used; a request starts when the previous one has expired, with a fresh budget of emails. Two senders can never both send, a crashed sender's claim expires, and a periodic sweep
-re-sends whatever is still owed, so nothing is lost when the broker or a worker is down.
+or is used; a request starts when the previous one has expired, with a fresh budget of emails. Two
+senders can never both send, a crashed sender's claim expires, and a periodic sweep re-sends whatever is
+still owed, so nothing is lost when the broker or a worker is down.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def _budget_left(now) -> Q:
 def request_token(model: type[DoubleOptIn], pk: int, expires_at) -> str:
     """The token of one request of one row: the same for every email of the request, 256 bits."""
     stamp = expires_at.astimezone(UTC).isoformat()
-    return salted_hmac("quitgpt.optin", f"{model._meta.label_lower}:{pk}:{stamp}", algorithm="sha256").hexdigest()
+    value = f"{model._meta.label_lower}:{pk}:{stamp}"
+    return salted_hmac("quitgpt.optin", value, algorithm="sha256").hexdigest()
 
 
 def _current_token(model: type[M], obj: M, now) -> str:
@@ -93,16 +95,16 @@ def _current_token(model: type[M], obj: M, now) -> str:
             return raw
     expires = now + TOKEN_LIFETIME
     raw = request_token(model, obj.pk, expires)
-    model.objects.filter(pk=obj.pk).update(token_hash=hash_token(raw), token_expires_at=expires, emails_sent=0)
+    model.objects.filter(pk=obj.pk).update(
+        token_hash=hash_token(raw), token_expires_at=expires, emails_sent=0
+    )
     return raw
 
 
 def owe_email(model: type[DoubleOptIn], *, pk: int, kind: str) -> bool:
     """Record that `kind` email is owed to the row, unless its email budget is spent. True if owed."""
     now = timezone.now()
-    return bool(
-        model.objects.filter(_budget_left(now), pk=pk).update(email_owed=kind, email_owed_since=now)
-    )
+    return bool(model.objects.filter(_budget_left(now), pk=pk).update(email_owed=kind, email_owed_since=now))
 
 
 def send_owed_email(
