@@ -99,6 +99,15 @@ class PledgeQuerySet(models.QuerySet):
         """Pledges that count towards the public total: confirmed and not held as suspicious."""
         return self.filter(status=COUNTED_STATUS, suspicious=False)
 
+    def awaiting_confirmation(self) -> PledgeQuerySet:
+        """Pledges that the owner's confirmation link confirms: pending ones, and withdrawn ones signed
+        again since (they stay withdrawn until the owner confirms: an unverified signature changes no
+        state)."""
+        return self.filter(
+            Q(status=PledgeStatus.PENDING)
+            | Q(status=PledgeStatus.WITHDRAWN, withdrawn_at__lt=models.F("requested_at"))
+        )
+
 
 class Pledge(TimeStampedModel, DoubleOptIn):
     supporter = models.ForeignKey(Supporter, on_delete=models.PROTECT, related_name="pledges")

@@ -61,7 +61,7 @@ def pledge_by_used_confirm_token(raw: str) -> Pledge | None:
 
 
 def pending_pledges_of(supporter_id: int) -> list[Pledge]:
-    return list(Pledge.objects.filter(supporter_id=supporter_id, status="pending").order_by("kind"))
+    return list(Pledge.objects.filter(supporter_id=supporter_id).awaiting_confirmation().order_by("kind"))
 
 
 def _with_pledges(qs: QuerySet[Supporter]) -> QuerySet[Supporter]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -139,14 +140,9 @@ def pledge_create(
                 Pledge.objects.filter(pk=pledge.pk).update(requested_at=now, **flag)
                 to_confirm.append(pledge)
             elif pledge.status == PledgeStatus.WITHDRAWN and pledge.email:
-                # Signing again after withdrawing starts a new request to confirm (the suspicion stays).
-                Pledge.objects.filter(pk=pledge.pk).update(
-                    status=PledgeStatus.PENDING,
-                    confirmed_at=None,
-                    withdrawn_at=None,
-                    requested_at=now,
-                    **flag,
-                )
+                # Signing again after withdrawing starts a new request to confirm; the pledge stays
+                # withdrawn (and keeps its suspicion) until the owner confirms.
+                Pledge.objects.filter(pk=pledge.pk).update(requested_at=now, **flag)
                 to_confirm.append(pledge)
         confirmed = [p for p in result.repeated if p.status == PledgeStatus.CONFIRMED]
         # One submission owes at most one email: the confirmation if anything awaits it, else the note.
@@ -182,10 +178,11 @@ def _send_pledge_email(pledge: Pledge, kind: str, raw_token: str | None) -> None
     manage = manage_token_for(supporter)
     context["manage_url"] = _absolute("pledges:manage", language, token=manage) if manage else ""
     if kind == "confirm":
-        if raw_token is None or pledge.status != PledgeStatus.PENDING:
+        awaiting = list(supporter.pledges.awaiting_confirmation().order_by("kind"))
+        if raw_token is None or pledge not in awaiting:
             return
         context["confirm_url"] = _absolute("pledges:confirm", language, token=raw_token)
-        context["pledges"] = list(supporter.pledges.filter(status=PledgeStatus.PENDING).order_by("kind"))
+        context["pledges"] = awaiting
         template = "pledges/email/confirm"
     else:
         context["pledges"] = list(supporter.pledges.filter(status=PledgeStatus.CONFIRMED).order_by("kind"))
@@ -218,8 +215,16 @@ def pledge_confirm(*, token: str) -> Pledge | None:
     if pledge is None:
         return None
     with transaction.atomic():
-        changed = Pledge.objects.filter(supporter_id=pledge.supporter_id, status=PledgeStatus.PENDING).update(
-            status=PledgeStatus.CONFIRMED, confirmed_at=timezone.now(), email_owed="", email_owed_since=None
+        changed = (
+            Pledge.objects.filter(supporter_id=pledge.supporter_id)
+            .awaiting_confirmation()
+            .update(
+                status=PledgeStatus.CONFIRMED,
+                confirmed_at=timezone.now(),
+                withdrawn_at=None,
+                email_owed="",
+                email_owed_since=None,
+            )
         )
         if changed:
             _mark_dirty([pledge.supporter_id])
@@ -236,6 +241,10 @@ def pledge_reject(*, token: str) -> bool:
         return False
     with transaction.atomic():
         Pledge.objects.filter(supporter_id=pledge.supporter_id, status=PledgeStatus.PENDING).delete()
+        # A withdrawn pledge signed again by someone else: the request ends, the withdrawal stands.
+        Pledge.objects.filter(supporter_id=pledge.supporter_id).awaiting_confirmation().update(
+            requested_at=F("withdrawn_at")
+        )
         _mark_dirty([pledge.supporter_id])
         _anonymise_empty_supporters([pledge.supporter_id])
     return True
