@@ -9,8 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from pledges.models import PledgeKind
-from tally.models import ReportedTally, TallyCounter, TallySnapshot
-from tally.models import HeldState
+from tally.models import HeldState, ReportedTally, TallyCounter, TallySnapshot
 from tally.rules import HELD, utc_day
 
 PUBLIC_HELD = tuple(state for state in HELD if state != HeldState.PENDING)
