@@ -6,9 +6,18 @@ import ipaddress
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
-from pledges.models import BlockedAddress, BlockedDomain, BlockedNetwork, Pledge, PledgeSettings
+from pledges.models import (
+    BlockedAddress,
+    BlockedDomain,
+    BlockedNetwork,
+    Pledge,
+    PledgeSettings,
+    SpamTombstone,
+)
 from quitgpt import ratelimit
+from quitgpt.net import normalise_ip
 
 
 # --- Abuse: block lists and per-IP limits --------------------------------------------------------------
@@ -26,7 +35,8 @@ def is_blocked(*, email_normalised: str, ip: str) -> bool:
         return True
     if ip:
         try:
-            address = ipaddress.ip_address(ip)
+            # `::ffff:192.0.2.1` is 192.0.2.1: it must not escape an IPv4 range.
+            address = ipaddress.ip_address(normalise_ip(ip))
         except ValueError:
             return False
         for network in BlockedNetwork.objects.values_list("network", flat=True):
@@ -36,6 +46,15 @@ def is_blocked(*, email_normalised: str, ip: str) -> bool:
             except (ValueError, TypeError):
                 continue
     return False
+
+
+def tombstone_key(email_normalised: str) -> str:
+    """The keyed hash a spam tombstone keeps of a mailbox key (SECRET_KEY: not reversible offline)."""
+    return salted_hmac("pledges.tombstone", email_normalised, algorithm="sha256").hexdigest()
+
+
+def is_tombstoned(email_normalised: str) -> bool:
+    return SpamTombstone.objects.filter(key_hash=tombstone_key(email_normalised)).exists()
 
 
 def _hits(ip_digest: str, window: int) -> int:

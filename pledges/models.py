@@ -242,6 +242,22 @@ class BlockedNetwork(TimeStampedModel):
         return self.network
 
 
+class SpamTombstone(models.Model):
+    """A mailbox marked as spam and then erased: only a keyed hash of its key is kept (no address), so
+    that erasing and signing again does not undo the spam marking: new signatures are held as
+    suspicious until a moderator clears them."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("spam tombstone")
+        verbose_name_plural = _("spam tombstones")
+
+    def __str__(self) -> str:
+        return f"tombstone {self.key_hash[:12]}"
+
+
 class ReferralVisit(models.Model):
     """Visits through one share code on one day: a counter, no cookie and no visitor data."""
 

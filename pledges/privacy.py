@@ -11,7 +11,8 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from pledges.models import Pledge, PledgeStatus, Supporter
+from pledges.abuse import tombstone_key
+from pledges.models import Pledge, PledgeStatus, SpamTombstone, Supporter
 from pledges.supporters import PERSON_DEFAULTS, _anonymise_empty_supporters, _mark_dirty
 from quitgpt.audit import audit_record
 
@@ -112,6 +113,10 @@ def supporter_erase(*, supporter: Supporter) -> None:
     with transaction.atomic():
         now = timezone.now()
         pledges = Pledge.objects.filter(supporter=supporter)
+        key = Supporter.objects.filter(pk=supporter.pk).values_list("email_normalised", flat=True).first()
+        if key and not key.startswith("erased-") and pledges.filter(status=PledgeStatus.SPAM).exists():
+            # Erasing does not undo a spam marking: a signature from this mailbox will be held again.
+            SpamTombstone.objects.get_or_create(key_hash=tombstone_key(key))
         pledges.filter(status__in=[PledgeStatus.PENDING, PledgeStatus.CONFIRMED]).update(
             status=PledgeStatus.WITHDRAWN, withdrawn_at=now
         )

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from pledges.abuse import is_blocked, is_over_limit
+from pledges.abuse import is_blocked, is_over_limit, is_tombstoned
 from pledges.models import Pledge, PledgeKind, PledgeSettings, PledgeStatus, Supporter
 from pledges.normalise import normalise_email, plain_spelling
 from pledges.supporters import (
@@ -92,7 +92,8 @@ def pledge_create(
     if is_blocked(email_normalised=normalised, ip=ip):
         return SubmissionResult(dropped="blocked")
     ip_digest = hash_ip(ip) if ip else ""
-    suspicious = is_over_limit(ip_digest=ip_digest, config=config)
+    # Over a per-IP limit, or a mailbox once marked as spam and erased: held until a moderator clears it.
+    suspicious = is_over_limit(ip_digest=ip_digest, config=config) or is_tombstoned(normalised)
     if not SHARE_CODE_RE.match(referral_code or ""):
         referral_code = ""
     details = {

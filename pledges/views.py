@@ -9,9 +9,7 @@ page is composed in accounts.views (it adds the RSVPs) and reuses `self_service`
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -32,22 +30,6 @@ from quitgpt.security import same_origin_post
 WALL_PAGE_SIZE = 50
 
 
-def counts_referrals(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Count a visit through `?ref=<share code>`, without a cookie. Such a response is not cached, so
-    that every visit reaches us."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        code = request.GET.get("ref", "")
-        response = view(request, *args, **kwargs)
-        if code and request.method == "GET":
-            services.referral_visit_record(code=code)
-            patch_cache_control(response, private=True, no_cache=True, max_age=0)
-        return response
-
-    return wrapper
-
-
 def _private(response: HttpResponse) -> HttpResponse:
     """A page reached through a private link: never stored, and the link never leaks in a Referer."""
     patch_cache_control(response, private=True, no_store=True, max_age=0)
@@ -57,14 +39,12 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @same_origin_post
-@counts_referrals
 def pledge(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = PledgeForm(initial={"ref": request.GET.get("ref", "")})
         paused = selectors.signing_paused_for_display()
         response = render(request, "pledges/pledge.html", {"form": form, "paused": paused})
-        if not request.GET.get("ref"):
-            patch_cache_control(response, public=True, max_age=60)
+        patch_cache_control(response, public=True, max_age=60)
         return response
     if PledgeSettings.load().signing_paused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)
@@ -147,7 +127,6 @@ def thanks(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_safe
 @cache_control(public=True, max_age=60)
-@counts_referrals
 def supporters(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(selectors.wall_supporters(), WALL_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))

@@ -60,3 +60,22 @@ def test_the_same_message_after_a_withdrawal_keeps_its_approval(client, sign, ou
     assert Supporter.objects.get().message_approved is True
     cache.clear()
     assert "Approved words" in client.get("/supporters/").content.decode()
+
+
+def test_erasing_a_spam_marked_mailbox_and_signing_again_stays_held(client, sign, outbox, admin_user) -> None:
+    from pledges.models import SpamTombstone
+    from pledges.services import pledge_mark_spam, supporter_erase
+
+    pledge = make_pledge("Spammer@Example.org", status="confirmed")
+    pledge_mark_spam(pledges=[pledge], actor=admin_user)
+    supporter_erase(supporter=pledge.supporter)
+    assert SpamTombstone.objects.count() == 1
+    assert not SpamTombstone.objects.filter(key_hash__icontains="spammer").exists()  # no address kept
+    sign(email='"spammer"@example.org', ip="192.0.2.201")
+    client.post(link_in(outbox[-1], "confirm"), {"action": "confirm"}, **POST)
+    again = Pledge.objects.exclude(email="").get()
+    assert again.status == "confirmed" and again.suspicious
+    assert not Pledge.objects.counted().exists()
+    # Someone else is not held.
+    sign(email="someone@example.org", ip="192.0.2.202")
+    assert not Pledge.objects.get(email="someone@example.org").suspicious
