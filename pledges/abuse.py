@@ -73,6 +73,23 @@ def _hits(ip_digest: str, window: int) -> int:
     )
 
 
+# Emails one client may cause at once per window; beyond, they are owed and the sweep sends them at a
+# bounded rate (quitgpt.optin.SWEEP_PER_CLIENT a minute): delayed, never dropped.
+MAIL_BUDGET = 20
+MAIL_WINDOW = 600
+
+
+def is_over_mail_budget(*, ip_digest: str) -> bool:
+    """Count one email caused by this client; True if it is over the immediate budget."""
+    if not ip_digest:
+        return False
+    count = ratelimit.hit(f"pledges:mail:{ip_digest}", window=MAIL_WINDOW)
+    if count is None:  # the cache is down: count the emails owed to rows from this client
+        since = timezone.now() - timedelta(seconds=MAIL_WINDOW)
+        count = Pledge.objects.filter(ip_hash=ip_digest, email_owed_since__gte=since).count() + 1
+    return count > MAIL_BUDGET
+
+
 def is_over_limit(*, ip_digest: str, config: PledgeSettings) -> bool:
     if not ip_digest:
         return False

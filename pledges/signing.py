@@ -16,7 +16,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from pledges.abuse import is_blocked, is_over_limit, is_tombstoned
+from pledges.abuse import is_blocked, is_over_limit, is_over_mail_budget, is_tombstoned
 from pledges.models import Pledge, PledgeKind, PledgeSettings, PledgeStatus, Supporter
 from pledges.normalise import normalise_email, plain_spelling
 from pledges.supporters import (
@@ -49,6 +49,7 @@ class SubmissionResult:
     dropped: str = ""  # "honeypot" | "blocked" | ""
     suspicious: bool = False
     email_pledge_id: int | None = None
+    delayed: bool = False  # the email is owed, left to the sweep (the client is over its mail budget)
 
 
 # --- Signing ------------------------------------------------------------------------------------------
@@ -156,7 +157,11 @@ def pledge_create(
             if owe_email(Pledge, pk=carrier.pk, kind="already"):
                 result.email_pledge_id = carrier.pk
         _mark_dirty([supporter.pk])
-        if result.email_pledge_id is not None:
+        if result.email_pledge_id is not None and is_over_mail_budget(ip_digest=ip_digest):
+            # This client caused many emails already: this one stays owed and the sweep sends it, at
+            # a bounded rate per client (delayed, not dropped).
+            result.delayed = True
+        elif result.email_pledge_id is not None:
             pledge_id = result.email_pledge_id
             transaction.on_commit(lambda: _enqueue_email(pledge_id), robust=True)
     return result

@@ -19,7 +19,8 @@ from datetime import UTC, timedelta
 from typing import TypeVar
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -29,6 +30,9 @@ TOKEN_LIFETIME = timedelta(days=7)
 CLAIM_TIMEOUT = timedelta(minutes=10)
 # The sweep leaves fresh rows to the task enqueued on commit.
 SWEEP_GRACE = timedelta(minutes=1)
+# Emails one client (an IPv4 address or an IPv6 /64) may have sent per sweep (every minute): 200 people
+# behind one carrier address all have theirs within about seven minutes.
+SWEEP_PER_CLIENT = 30
 
 
 class DoubleOptIn(models.Model):
@@ -147,16 +151,21 @@ def send_owed_email(
     return True
 
 
-def owed_pks(model: type[DoubleOptIn], *, limit: int = 500) -> list[int]:
-    """Rows whose email is still owed after the grace period and not held by a live sender."""
+def owed_pks(model: type[DoubleOptIn], *, limit: int = 500, per_client: int = SWEEP_PER_CLIENT) -> list[int]:
+    """Rows whose email is still owed after the grace period and not held by a live sender, oldest
+    first; for a model with an `ip_hash`, at most `per_client` per client in one sweep, so that a flood
+    from one client is sent at a bounded rate without holding back anyone else's email."""
     now = timezone.now()
-    return list(
+    rows = (
         model.objects.exclude(email_owed="")
         .filter(_budget_left(now), email_owed_since__lt=now - SWEEP_GRACE)
         .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - CLAIM_TIMEOUT))
-        .order_by("email_owed_since")
-        .values_list("pk", flat=True)[:limit]
     )
+    if any(f.name == "ip_hash" for f in model._meta.concrete_fields):
+        rows = rows.annotate(
+            rank=Window(RowNumber(), partition_by=[F("ip_hash")], order_by=[F("email_owed_since"), F("pk")])
+        ).filter(rank__lte=per_client)
+    return list(rows.order_by("email_owed_since", "pk").values_list("pk", flat=True)[:limit])
 
 
 def find_by_token(queryset: models.QuerySet[M], raw: str) -> M | None:
