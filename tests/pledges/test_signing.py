@@ -204,7 +204,12 @@ def test_the_cookie_free_forms_work_under_strict_csrf_checks(django_capture_on_c
     assert browser.post(path, {"action": "confirm"}, HTTP_SEC_FETCH_SITE="same-origin").status_code == 302
     pledge = Pledge.objects.get()
     manage = f"/pledge/manage/{manage_token_for(pledge.supporter)}/"
-    data = {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk}
+    data = {
+        "action": "withdraw",
+        "supporter": pledge.supporter_id,
+        "pledge": pledge.pk,
+        "confirm_withdraw": "yes",
+    }
     assert browser.post(manage, data, HTTP_SEC_FETCH_SITE="same-origin").status_code == 303
     assert Pledge.objects.get().status == "withdrawn"
     assert not browser.cookies
