@@ -194,7 +194,17 @@ def _send_pledge_email(pledge: Pledge, kind: str, raw_token: str | None) -> None
         context["pledges"] = list(supporter.pledges.filter(status=PledgeStatus.CONFIRMED).order_by("kind"))
         context["thanks_url"] = _absolute("pledges:thanks", language, code=pledge.share_code)
         template = "pledges/email/already"
-    send_templated_email(template=template, to=pledge.email, context=context, language=language)
+    # The spelling the person confirmed, if any (never one a later signature brought): it carries the
+    # manage link.
+    confirmed_spelling = (
+        supporter.pledges.filter(status=PledgeStatus.CONFIRMED)
+        .exclude(email="")
+        .order_by("confirmed_at", "pk")
+        .values_list("email", flat=True)
+        .first()
+    )
+    to = confirmed_spelling or pledge.email
+    send_templated_email(template=template, to=to, context=context, language=language)
 
 
 def pledge_send_email(*, pledge_id: int) -> bool:

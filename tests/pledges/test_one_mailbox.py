@@ -90,3 +90,12 @@ def test_sign_in_reads_a_quoted_spelling_as_the_plain_one(client: Client) -> Non
     assert response.status_code == 302
     assert mail.outbox[-1].to == ["sam@example.org"]
     assert re.search(r"[A-Z0-9]{4}-?[A-Z0-9]{4}", mail.outbox[-1].body)
+
+
+def test_the_manage_link_goes_to_the_spelling_the_supporter_confirmed(sign, outbox, client: Client) -> None:
+    sign(email="Jane.Doe@gmail.com")
+    client.post(link_in(outbox[0], "confirm"), **SAME_ORIGIN)
+    outbox.clear()
+    sign(email='"janedoe+x"@googlemail.com', kinds=["shared"], ip="192.0.2.60")
+    assert outbox and all(m.to == ["Jane.Doe@gmail.com"] for m in outbox)
+    assert "/pledge/manage/" in outbox[0].body
