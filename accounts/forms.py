@@ -5,6 +5,7 @@ from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCod
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts.selectors import account_spelling
 from pledges.normalise import clean_address
 
 
@@ -21,7 +22,7 @@ class LoginForm(AllauthLoginForm):
     def clean_login(self) -> str:
         # The plain spelling of the address (quotes resolved, the domain in one form), as pledges and
         # RSVPs read it: `"jane"@Example.org` signs in as jane@example.org.
-        return clean_address(super().clean_login())
+        return account_spelling(clean_address(super().clean_login()))
 
 
 class SignupForm(AllauthSignupForm):
@@ -37,5 +38,5 @@ class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
 
     def clean_email(self) -> str:
         if self.cleaned_data.get("email"):
-            self.cleaned_data["email"] = clean_address(self.cleaned_data["email"])
+            self.cleaned_data["email"] = account_spelling(clean_address(self.cleaned_data["email"]))
         return super().clean_email()
