@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from pledges.models import Pledge, PledgeSettings
+from pledges.models import Pledge, PledgeSettings, SpamTombstone
 from pledges.rules import SigningRules, signing_rules
 from quitgpt import ratelimit
+from quitgpt.net import normalise_ip
+from quitgpt.tokens import keyed_token
 
 
 # --- Abuse: block lists and per-IP limits --------------------------------------------------------------
@@ -28,13 +30,23 @@ def is_blocked(*, email_normalised: str, ip: str, rules: SigningRules | None = N
         return True
     if ip:
         try:
-            address = ipaddress.ip_address(ip)
+            # `::ffff:192.0.2.1` is 192.0.2.1: it must not escape an IPv4 range.
+            address = ipaddress.ip_address(normalise_ip(ip))
         except ValueError:
             return False
         for network in rules.networks:
             if address.version == network.version and address in network:
                 return True
     return False
+
+
+def tombstone_key(email_normalised: str) -> str:
+    """The keyed hash a spam tombstone keeps of a mailbox key (SECRET_KEY: not reversible offline)."""
+    return keyed_token("pledges.tombstone", email_normalised)
+
+
+def is_tombstoned(email_normalised: str) -> bool:
+    return SpamTombstone.objects.filter(key_hash=tombstone_key(email_normalised)).exists()
 
 
 def _mailboxes_from(ip_digest: str, window: int) -> int:
@@ -46,6 +58,27 @@ def _mailboxes_from(ip_digest: str, window: int) -> int:
         .values("email_normalised")
         .distinct()
         .count()
+    )
+
+
+# Emails one client may cause at once per window; beyond, they are owed and the sweep sends them at a
+# bounded rate (quitgpt.optin.SWEEP_PER_CLIENT a minute): delayed, never dropped.
+MAIL_BUDGET = 20
+MAIL_WINDOW = 600
+
+
+def is_over_mail_budget(*, ip_digest: str) -> bool:
+    """Count one email caused by this client (quitgpt.ratelimit); True if it is over the immediate
+    budget. When the cache is down, the emails owed to rows from this client in the window are counted."""
+    if not ip_digest:
+        return False
+    return ratelimit.over_limit(
+        f"pledges:mail:{ip_digest}",
+        limit=MAIL_BUDGET,
+        window=MAIL_WINDOW,
+        count_in_database=lambda: Pledge.objects.filter(
+            ip_hash=ip_digest, email_owed_since__gte=timezone.now() - timedelta(seconds=MAIL_WINDOW)
+        ).count(),
     )
 
 

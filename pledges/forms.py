@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from pledges.models import PledgeKind
-from quitgpt.emails import normalise_email
+from quitgpt.emails import clean_address
 from quitgpt.forms import HoneypotMixin
 from quitgpt.validators import clean_message, clean_name
 
@@ -71,12 +71,7 @@ class PledgeForm(HoneypotMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_email(self) -> str:
-        value = self.cleaned_data["email"]
-        try:
-            normalise_email(value)
-        except ValueError:
-            raise ValidationError(_("Enter a valid email address."), code="invalid") from None
-        return value
+        return clean_address(self.cleaned_data["email"])
 
     def clean_first_name(self) -> str:
         return clean_name(self.cleaned_data["first_name"])

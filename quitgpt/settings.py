@@ -187,7 +187,11 @@ LOGIN_REDIRECT_URL = "accounts:index"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 # The password is optional on the sign-in form: empty, allauth sends a sign-in code instead.
-ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.LoginForm",
+    "signup": "accounts.forms.SignupForm",
+    "request_login_code": "accounts.forms.RequestLoginCodeForm",
+}
 # Links in allauth's emails (password reset, verification) start with SITE_URL, not the request's Host.
 ACCOUNT_ADAPTER = "accounts.links.AccountAdapter"
 ACCOUNT_SIGNUP_FIELDS = ["email*"]

@@ -41,7 +41,9 @@ def test_signing_again_after_withdrawing_starts_a_fresh_seven_days(sign) -> None
     Pledge.objects.filter(pk=pledge.pk).update(requested_at=timezone.now() - timedelta(days=20))
     sign()
     pledge.refresh_from_db()
-    assert pledge.status == "pending"
+    # It stays withdrawn (an unverified signature changes no state) and awaits its owner's confirmation.
+    assert pledge.status == "withdrawn"
+    assert Pledge.objects.awaiting_confirmation().get() == pledge
     assert pledges_purge_pending() == 0
 
 
