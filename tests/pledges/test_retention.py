@@ -73,6 +73,7 @@ def test_anonymising_at_the_end_erases_personal_data_and_keeps_every_count() -> 
 def test_the_sweep_and_the_purge_are_scheduled_on_registered_tasks() -> None:
     from quitgpt.celery import app
 
+    app.loader.import_default_modules()  # what a worker does at start: autodiscover every app's tasks
     schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
     assert schedule["quitgpt.tasks.sweep_owed_emails"] <= 60  # every owner's owed emails, pledges included
     assert schedule["pledges.tasks.purge_pending_pledges"] <= 3600
