@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class UpdatesConfig(AppConfig):
+    name = "updates"
+    verbose_name = "Campaign updates"

@@ -1,0 +1,122 @@
+"""Who receives an update. The audience is decided here and only here (`audience_queryset`), so that the
+move of consents, country and language from Pledge to Supporter is one edit in this module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from events.models import Rsvp, RsvpStatus
+from pledges.models import Pledge, PledgeStatus, Supporter
+from updates.models import Delivery, DeliveryState, Suppression, Update
+
+
+def _consenting_pledges(update: Update | None = None) -> QuerySet[Pledge]:
+    pledges = Pledge.objects.filter(
+        supporter=OuterRef("pk"), status=PledgeStatus.CONFIRMED, updates_consent=True
+    ).exclude(email="")
+    if update is not None and update.countries:
+        pledges = pledges.filter(country__in=update.countries)
+    if update is not None and update.kinds:
+        pledges = pledges.filter(kind__in=update.kinds)
+    return pledges
+
+
+def audience_queryset(update: Update) -> QuerySet[Supporter]:
+    """Supporters an update goes to, now: a confirmed pledge with the updates consent (of the chosen kinds
+    and countries), not suppressed (hard bounce, complaint), and among the event's RSVPs if one is chosen.
+    Withdrawn, erased and unsubscribed supporters fall out by themselves. Annotated with the address and
+    language of their latest consenting pledge."""
+    pledges = _consenting_pledges(update)
+    latest = pledges.order_by("-pk")
+    queryset = (
+        Supporter.objects.filter(Exists(pledges))
+        .exclude(Exists(Suppression.objects.filter(email_normalised=OuterRef("email_normalised"))))
+        .annotate(
+            recipient_email=Subquery(latest.values("email")[:1]),
+            recipient_language=Subquery(latest.values("language")[:1]),
+        )
+    )
+    if update.event_id:
+        queryset = queryset.filter(
+            Exists(
+                Rsvp.objects.filter(
+                    event_id=update.event_id,
+                    email_normalised=OuterRef("email_normalised"),
+                    status__in=[RsvpStatus.CONFIRMED, RsvpStatus.WAITLISTED],
+                )
+            )
+        )
+    return queryset
+
+
+def audience_size(update: Update) -> int:
+    return audience_queryset(update).count()
+
+
+def audience_by_language(update: Update) -> dict[str, int]:
+    rows = audience_queryset(update).values("recipient_language").annotate(n=Count("pk")).order_by()
+    return {row["recipient_language"] or settings.LANGUAGE_CODE: row["n"] for row in rows}
+
+
+def audience_ids_after(update: Update, *, after: int, limit: int) -> list[int]:
+    """The next `limit` supporter ids after `after`: keyset pagination, never the whole audience."""
+    return list(
+        audience_queryset(update).filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:limit]
+    )
+
+
+def iter_audience_ids(update: Update, *, batch: int = 1000) -> Iterator[int]:
+    after = 0
+    while True:
+        ids = audience_ids_after(update, after=after, limit=batch)
+        if not ids:
+            return
+        yield from ids
+        after = ids[-1]
+
+
+def recipients(update: Update, supporter_ids: Iterable[int]) -> dict[int, Supporter]:
+    """Those of `supporter_ids` still in the audience, with their address and language, read now."""
+    return {s.pk: s for s in audience_queryset(update).filter(pk__in=list(supporter_ids))}
+
+
+def supporters_at_weekly_cap(supporter_ids: Iterable[int], *, exclude_update: int) -> set[int]:
+    """Supporters who already received UPDATES_PER_WEEK updates in the last 7 days."""
+    since = timezone.now() - timedelta(days=7)
+    rows = (
+        Delivery.objects.filter(
+            supporter_id__in=list(supporter_ids), state=DeliveryState.SENT, sent_at__gte=since
+        )
+        .exclude(update_id=exclude_update)
+        .values("supporter_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=settings.UPDATES_PER_WEEK)
+    )
+    return {row["supporter_id"] for row in rows}
+
+
+def update_progress(update: Update) -> dict[str, int]:
+    counts = {state: 0 for state in DeliveryState.values}
+    for row in Delivery.objects.filter(update=update).values("state").annotate(n=Count("pk")).order_by():
+        counts[row["state"]] = row["n"]
+    return counts
+
+
+def is_subscribed(supporter: Supporter) -> bool:
+    return Pledge.objects.filter(supporter=supporter, updates_consent=True).exclude(email="").exists()
+
+
+def supporter_language(supporter: Supporter) -> str:
+    language = (
+        Pledge.objects.filter(supporter=supporter)
+        .exclude(email="")
+        .order_by("-pk")
+        .values_list("language", flat=True)
+        .first()
+    )
+    return language or settings.LANGUAGE_CODE
