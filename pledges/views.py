@@ -170,6 +170,11 @@ def self_service(request: HttpRequest, *, supporters: list[Supporter], page: Sel
                 return render_self_service(request, supporters, page, errors={supporter.pk: form}, status=400)
             services.supporter_update(supporter=supporter, **form.cleaned_data)
             return HttpResponseRedirect(f"{page.here}?done=updated", status=303)
+        if action == "unsubscribe":
+            from updates.services import supporter_unsubscribe
+
+            supporter_unsubscribe(supporter=supporter)
+            return HttpResponseRedirect(f"{page.here}?done=unsubscribed", status=303)
         if action == "withdraw":
             target = Pledge.objects.filter(supporter=supporter, pk=_int(request.POST.get("pledge"))).first()
             if target is None:
