@@ -222,8 +222,8 @@ def test_each_update_carries_the_one_click_unsubscribe_headers_and_a_visible_lin
 def test_markdown_is_rendered_without_raw_html_images_or_tracking(smtp_mailbox, no_rate_limit) -> None:
     make_subscriber(email="m@example.org")
     update = make_update(
-        body_en='Hi <script>alert(1)</script> <img src="https://t.example/p.gif"> ![x](https://t.example/i.png) '
-        "[site](https://quitgpt.example/)"
+        body_en='Hi <script>alert(1)</script> <img src="https://t.example/p.gif"> '
+        "![x](https://t.example/i.png) [site](https://quitgpt.example/)"
     )
     _send(update)
     html = smtp_mailbox.text_of(smtp_mailbox.wait_for(1)[0], "html")
