@@ -13,8 +13,9 @@ from django.test import Client
 
 from outbox.models import OutboundEmail
 from outbox.services import outbox_send_owed
-from tests.accounts.helpers import code_from_mail, make_user
+from tests.accounts.helpers import code_from_mail
 from tests.conftest import free_port
+from tests.factories import make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.pledges.conftest import make_pledge
+from tests.factories import make_pledge
 from updates import services
 
 

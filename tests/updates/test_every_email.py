@@ -12,7 +12,7 @@ from django.test import Client
 from events import services as event_services
 from pledges.models import Pledge
 from tests.events.conftest import make_event
-from tests.pledges.conftest import make_pledge
+from tests.factories import make_pledge
 from tests.updates.conftest import make_subscriber, make_update
 from updates import services
 
@@ -105,7 +105,7 @@ def test_rsvp_emails_are_branded_and_in_the_rsvps_language(
 def test_sign_in_codes_are_branded_and_in_the_pages_language(
     smtp_mailbox, django_capture_on_commit_callbacks, language, path
 ) -> None:
-    from tests.accounts.helpers import make_user
+    from tests.factories import make_user
 
     make_user(email="code@example.org")
     with django_capture_on_commit_callbacks(execute=True):
@@ -124,7 +124,7 @@ def test_updates_are_branded_with_the_unsubscribe_link(smtp_mailbox, settings, l
     services.update_start(update=update, actor=None, enqueue=False)
     services.update_run(update_id=update.pk)
     [message] = smtp_mailbox.wait_for(1)
-    html, text = _check_branded(smtp_mailbox, message, language=language)
+    _html, text = _check_branded(smtp_mailbox, message, language=language)
     assert "/unsubscribe/" in text and "/pledge/manage/" in text
     assert message["List-Unsubscribe"] and message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from pledges import services as pledge_services
 from pledges.models import Pledge
 from quitgpt.optin import MAX_EMAILS
-from tests.pledges.conftest import make_pledge
+from tests.factories import make_pledge
 from updates import services
 from updates.models import Update, UpdateStatus
 

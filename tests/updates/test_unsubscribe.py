@@ -89,7 +89,7 @@ def test_the_manage_page_has_an_unsubscribe_button(client: Client) -> None:
 
 
 def test_my_pledges_has_the_same_button() -> None:
-    from tests.accounts.helpers import make_user
+    from tests.factories import make_user
 
     pledge = make_subscriber(email="mine@example.org")
     user = make_user(email="mine@example.org")
