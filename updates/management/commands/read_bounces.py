@@ -53,6 +53,6 @@ class Command(BaseCommand):
         finally:
             try:
                 client.logout()
-            except Exception:  # noqa: S110 - closing a connection that already failed
+            except Exception:  # noqa: S110  # nosec B110 - closing a connection that already failed
                 pass
         self.stdout.write(f"read {read} message(s), recorded {recorded} bounce(s) or complaint(s)")
