@@ -65,6 +65,15 @@ def outbox_send(*, pk: int) -> bool:
     row = OutboundEmail.objects.get(pk=pk)
     from django.conf import settings
 
+    from updates.services import is_suppressed
+
+    if all(is_suppressed(a) for a in row.to.split(",") if a.strip()):
+        # Hard-bounced or complained: never mailed again (stamped so that the sweep forgets it).
+        OutboundEmail.objects.filter(pk=pk, sent_at__isnull=True).update(
+            sent_at=timezone.now(), claimed_at=None, text="", html="", subject=""
+        )
+        return False
+
     message = EmailMultiAlternatives(
         subject=row.subject,
         body=row.text,

@@ -50,7 +50,12 @@ def render_templated_email(
 def send_templated_email(
     *, template: str, to: str, context: dict, language: str | None = None, headers: dict | None = None
 ) -> None:
-    """Render (as above) and send. Called only from tasks: a request owes an email, it never sends one."""
+    """Render (as above) and send. Called only from tasks: a request owes an email, it never sends one.
+    An address that bounced hard or complained (updates.Suppression) is never mailed again."""
+    from updates.services import is_suppressed
+
+    if is_suppressed(to):
+        return
     render_templated_email(
         template=template, to=to, context=context, language=language, headers=headers
     ).send()

@@ -131,3 +131,25 @@ def test_read_bounces_needs_its_mailbox_setting() -> None:
 
     with pytest.raises(CommandError, match="UPDATES_BOUNCE_IMAP_URL"):
         call_command("read_bounces")
+
+
+def test_a_hard_bounced_address_gets_no_other_email_either(
+    smtp_mailbox, django_capture_on_commit_callbacks
+) -> None:
+    from updates.services import bounce_record
+
+    bounce_record(address="gone@example.org", kind="hard", source="test")
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(
+            "/pledge/",
+            {"kinds": ["cancelled"], "email": "Gone@example.org", "country": "FR", "website": ""},
+            HTTP_SEC_FETCH_SITE="same-origin",
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        Client().post(
+            "/pledge/",
+            {"kinds": ["cancelled"], "email": "fine@example.org", "country": "FR", "website": ""},
+            HTTP_SEC_FETCH_SITE="same-origin",
+        )
+    smtp_mailbox.wait_for(1)
+    assert [m["X-Envelope-To"] for m in smtp_mailbox.messages] == ["fine@example.org"]
