@@ -1,5 +1,5 @@
-"""Who receives an update. The audience is decided here and only here (`audience_queryset`), so that the
-move of consents, country and language from Pledge to Supporter is one edit in this module."""
+"""Who receives an update. The audience is decided here and only here (`audience_queryset`): the consent,
+country and language are the person's (on Supporter), the kinds and the address come from their pledges."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from events.models import Rsvp, RsvpStatus
@@ -15,32 +15,30 @@ from pledges.models import Pledge, PledgeStatus, Supporter
 from updates.models import Delivery, DeliveryState, Suppression, Update
 
 
-def _consenting_pledges(update: Update | None = None) -> QuerySet[Pledge]:
-    pledges = Pledge.objects.filter(
-        supporter=OuterRef("pk"), status=PledgeStatus.CONFIRMED, updates_consent=True
-    ).exclude(email="")
-    if update is not None and update.countries:
-        pledges = pledges.filter(country__in=update.countries)
+def _counted_pledges(update: Update | None = None) -> QuerySet[Pledge]:
+    pledges = Pledge.objects.filter(supporter=OuterRef("pk"), status=PledgeStatus.CONFIRMED).exclude(email="")
     if update is not None and update.kinds:
         pledges = pledges.filter(kind__in=update.kinds)
     return pledges
 
 
 def audience_queryset(update: Update) -> QuerySet[Supporter]:
-    """Supporters an update goes to, now: a confirmed pledge with the updates consent (of the chosen kinds
-    and countries), not suppressed (hard bounce, complaint), and among the event's RSVPs if one is chosen.
-    Withdrawn, erased and unsubscribed supporters fall out by themselves. Annotated with the address and
-    language of their latest consenting pledge."""
-    pledges = _consenting_pledges(update)
-    latest = pledges.order_by("-pk")
+    """Supporters an update goes to, now: they consented to updates, have a confirmed pledge (of the chosen
+    kinds), live in one of the chosen countries, are not suppressed (hard bounce, complaint), and are among
+    the event's RSVPs if one is chosen. Withdrawn, erased and unsubscribed supporters fall out by
+    themselves. Annotated with the address (of their latest confirmed pledge) and their language."""
+    pledges = _counted_pledges(update)
     queryset = (
-        Supporter.objects.filter(Exists(pledges))
+        Supporter.objects.filter(updates_consent=True)
+        .filter(Exists(pledges))
         .exclude(Exists(Suppression.objects.filter(email_normalised=OuterRef("email_normalised"))))
         .annotate(
-            recipient_email=Subquery(latest.values("email")[:1]),
-            recipient_language=Subquery(latest.values("language")[:1]),
+            recipient_email=Subquery(pledges.order_by("-pk").values("email")[:1]),
+            recipient_language=F("language"),
         )
     )
+    if update.countries:
+        queryset = queryset.filter(country__in=update.countries)
     if update.event_id:
         queryset = queryset.filter(
             Exists(
@@ -108,15 +106,8 @@ def update_progress(update: Update) -> dict[str, int]:
 
 
 def is_subscribed(supporter: Supporter) -> bool:
-    return Pledge.objects.filter(supporter=supporter, updates_consent=True).exclude(email="").exists()
+    return Supporter.objects.filter(pk=supporter.pk, updates_consent=True).exists()
 
 
 def supporter_language(supporter: Supporter) -> str:
-    language = (
-        Pledge.objects.filter(supporter=supporter)
-        .exclude(email="")
-        .order_by("-pk")
-        .values_list("language", flat=True)
-        .first()
-    )
-    return language or settings.LANGUAGE_CODE
+    return supporter.language if supporter.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE

@@ -510,10 +510,8 @@ def updates_resume_stalled() -> int:
 
 # --- Unsubscribing -------------------------------------------------------------------------------------
 def supporter_unsubscribe(*, supporter: Supporter) -> bool:
-    """Withdraw the updates consent (the one place to change when consents move to Supporter)."""
-    return bool(
-        Pledge.objects.filter(supporter=supporter, updates_consent=True).update(updates_consent=False)
-    )
+    """Withdraw the person's consent to campaign updates. True if they were subscribed."""
+    return bool(Supporter.objects.filter(pk=supporter.pk, updates_consent=True).update(updates_consent=False))
 
 
 # --- Deliverability ------------------------------------------------------------------------------------

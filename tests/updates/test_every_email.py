@@ -74,7 +74,7 @@ def test_the_already_pledged_note_after_a_french_re_sign_is_in_french(
     assert str(make_header(decode_header(message["Subject"]))) == "Vous vous êtes déjà engagé·e"
     _check_branded(smtp_mailbox, message, language="fr")
     # The pledge itself keeps its language: a stranger's re-sign changes nothing of the owner's.
-    assert Pledge.objects.get().language == "en"
+    assert Pledge.objects.get().supporter.language == "en"
 
 
 def test_the_already_pledged_note_after_an_english_re_sign_is_in_english(

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _subscribed(pledge) -> bool:
-    pledge.refresh_from_db()
-    return pledge.updates_consent
+    pledge.supporter.refresh_from_db()
+    return pledge.supporter.updates_consent
 
 
 def test_a_get_shows_a_button_and_changes_nothing() -> None:
