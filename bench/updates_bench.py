@@ -77,7 +77,7 @@ def run_size(size: int, base_url: str, redis_url: str, batch: int) -> dict:
         stdout=subprocess.DEVNULL,
     )
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("UPDATE pledges_pledge SET updates_consent = true")
+        conn.execute("UPDATE pledges_supporter SET updates_consent = true")
     seed_s = time.perf_counter() - t0
     body = Path(tempfile.mkstemp(suffix=".md")[1])
     body.write_text(
