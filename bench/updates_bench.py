@@ -45,7 +45,24 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_size(size: int, base_url: str, redis_url: str, batch: int) -> dict:
+PAGE_TIMING = """
+import time
+from updates.models import Update
+from updates.selectors import audience_ids_after
+from pledges.models import Supporter
+u = Update.objects.get(pk={pk})
+top = Supporter.objects.order_by("-pk").values_list("pk", flat=True).first()
+for after in (0, top // 2, top - {batch} - 1):
+    times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        audience_ids_after(u, after=after, limit={batch})
+        times.append(time.perf_counter() - t0)
+    print("PAGE", after, round(min(times) * 1000, 1))
+"""
+
+
+def run_size(size: int, base_url: str, redis_url: str, batch: int, max_seconds: float | None = None) -> dict:
     db_name = "quitgpt_bench_updates"
     maintenance = base_url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(maintenance, autocommit=True) as conn:
@@ -92,6 +109,17 @@ def run_size(size: int, base_url: str, redis_url: str, batch: int) -> dict:
         text=True,
     ).stdout
     update_id = int(out.strip().splitlines()[-1])
+    # One keyset page of recipients at the start, the middle and the end of the audience: its cost must not
+    # grow with the position (an OFFSET would).
+    pages = subprocess.run(
+        [*manage, "shell", "-c", PAGE_TIMING.format(pk=update_id, batch=batch)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split("\n")
+    page_ms = {int(p[1]): float(p[2]) for p in (line.split() for line in pages) if p and p[0] == "PAGE"}
     sink = subprocess.Popen(
         [PY, str(ROOT / "bench/smtp_sink.py"), str(sink_port)], stdout=subprocess.PIPE, text=True
     )
@@ -144,6 +172,10 @@ def run_size(size: int, base_url: str, redis_url: str, batch: int) -> dict:
             samples.append(rss_kb(worker.pid, "VmRSS"))
             if status == "sent":
                 break
+            if max_seconds and started and time.perf_counter() - started > max_seconds:
+                conn.execute("UPDATE updates_update SET status = 'paused' WHERE id = %s", [update_id])
+                time.sleep(5)  # the worker notices within 50 messages, stamps and stops
+                break
             if worker.poll() is not None:
                 raise SystemExit("the worker died: see " + log.name)
             time.sleep(1)
@@ -162,6 +194,8 @@ def run_size(size: int, base_url: str, redis_url: str, batch: int) -> dict:
     received = int(sink.communicate(timeout=30)[0].strip() or 0)
     return {
         "size": size,
+        "stopped_after_s": max_seconds if max_seconds and states_sent_lt(states, size) else None,
+        "keyset_page_ms_by_cursor": page_ms,
         "seed_s": round(seed_s, 1),
         "send_s": round(elapsed, 1),
         "msgs_per_s": round(states.get("sent", 0) / elapsed, 1) if elapsed else 0,
@@ -176,10 +210,15 @@ def run_size(size: int, base_url: str, redis_url: str, batch: int) -> dict:
     }
 
 
+def states_sent_lt(states: dict, size: int) -> bool:
+    return states.get("sent", 0) < size
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--max-seconds", type=float, default=None, help="pause the update after this long")
     parser.add_argument(
         "--database-url", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/quitgpt")
     )
@@ -204,7 +243,9 @@ def main() -> None:
     time.sleep(0.5)
     try:
         for size in args.sizes:
-            result = run_size(size, args.database_url, f"redis://127.0.0.1:{redis_port}/0", args.batch)
+            result = run_size(
+                size, args.database_url, f"redis://127.0.0.1:{redis_port}/0", args.batch, args.max_seconds
+            )
             print(result, flush=True)
     finally:
         redis.terminate()
