@@ -61,21 +61,34 @@ def audience_by_language(update: Update) -> dict[str, int]:
     return {row["recipient_language"] or settings.LANGUAGE_CODE: row["n"] for row in rows}
 
 
-def audience_ids_after(update: Update, *, after: int, limit: int) -> list[int]:
-    """The next `limit` supporter ids after `after`: keyset pagination, never the whole audience."""
-    return list(
-        audience_queryset(update).filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:limit]
+def audience_page_after(update: Update, *, after: int, limit: int) -> tuple[list[int], int | None]:
+    """The audience among the next `limit` consenting supporters after id `after`, and the cursor to go on
+    from (None at the end). Keyset pagination in two steps, each an index scan whatever the audience's
+    size: the candidates by primary key, then the audience's rules on those ids only (one query over the
+    whole audience "after 0" lets the planner join every pledge first: seconds at a million)."""
+    candidates = list(
+        Supporter.objects.filter(pk__gt=after, updates_consent=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
     )
+    if not candidates:
+        return [], None
+    ids = list(
+        audience_queryset(update).filter(pk__in=candidates).order_by("pk").values_list("pk", flat=True)
+    )
+    return ids, candidates[-1]
+
+
+def audience_ids_after(update: Update, *, after: int, limit: int) -> list[int]:
+    """The next audience ids after `after` (at most `limit`; fewer where candidates fall out)."""
+    return audience_page_after(update, after=after, limit=limit)[0]
 
 
 def iter_audience_ids(update: Update, *, batch: int = 1000) -> Iterator[int]:
-    after = 0
-    while True:
-        ids = audience_ids_after(update, after=after, limit=batch)
-        if not ids:
-            return
+    after: int | None = 0
+    while after is not None:
+        ids, after = audience_page_after(update, after=after, limit=batch)
         yield from ids
-        after = ids[-1]
 
 
 def recipients(update: Update, supporter_ids: Iterable[int]) -> dict[int, Supporter]:

@@ -330,26 +330,28 @@ def _take_lease(update_id: int) -> Any | None:
     return until if taken else None
 
 
-def _record_next_batch(update: Update) -> list[int]:
-    """Write the next batch's delivery rows (queued) before any SMTP call, and move the cursor past it."""
+def _record_next_batch(update: Update) -> bool:
+    """Write the next page's delivery rows (queued) before any SMTP call, and move the cursor past it.
+    False when the audience is exhausted."""
     from django.db import connection
 
-    from updates.selectors import audience_ids_after
+    from updates.selectors import audience_page_after
 
     with transaction.atomic():
-        ids = audience_ids_after(update, after=update.cursor, limit=settings.UPDATES_BATCH_SIZE)
-        if not ids:
-            return []
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO updates_delivery (update_id, supporter_id, state, language, detail) "
-                "SELECT %s, unnest(%s::bigint[]), 'queued', '', '' "
-                "ON CONFLICT (update_id, supporter_id) DO NOTHING",
-                [update.pk, ids],
-            )
-        Update.objects.filter(pk=update.pk).update(cursor=ids[-1])
-        update.cursor = ids[-1]
-    return ids
+        ids, cursor = audience_page_after(update, after=update.cursor, limit=settings.UPDATES_BATCH_SIZE)
+        if cursor is None:
+            return False
+        if ids:
+            with connection.cursor() as db:
+                db.execute(
+                    "INSERT INTO updates_delivery (update_id, supporter_id, state, language, detail) "
+                    "SELECT %s, unnest(%s::bigint[]), 'queued', '', '' "
+                    "ON CONFLICT (update_id, supporter_id) DO NOTHING",
+                    [update.pk, ids],
+                )
+        Update.objects.filter(pk=update.pk).update(cursor=cursor)
+        update.cursor = cursor
+    return True
 
 
 def _send_queued(update: Update, lease: Any) -> str:

@@ -271,3 +271,16 @@ def test_a_test_send_goes_to_the_organiser_in_each_language_through_the_outbox(
     assert subjects == ["News from the boycott", "Nouvelles du boycott"]
     assert all(m["X-Envelope-To"] == "alice@example.org" for m in smtp_mailbox.messages)
     assert Pledge.objects.count() == 0
+
+
+def test_pages_where_candidates_fall_out_move_on_to_the_end(smtp_mailbox, no_rate_limit, settings) -> None:
+    settings.UPDATES_BATCH_SIZE = 3
+    wanted = []
+    for n in range(12):
+        pledge = make_subscriber(email=f"w{n}@example.org", country="FR" if n % 4 == 0 else "DE")
+        if n % 4 == 0:
+            wanted.append(pledge.email)
+    update = make_update(countries=["FR"])
+    assert _send(update) == "done"
+    assert _recipients(smtp_mailbox) == sorted(wanted)
+    assert Delivery.objects.filter(update=update).count() == 3
