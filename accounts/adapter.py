@@ -13,11 +13,14 @@ from django.contrib.sites.shortcuts import get_current_site
 from django.core.mail import EmailMultiAlternatives
 from django.utils import translation
 
+from accounts.links import SiteUrlLinks
 from outbox.services import outbox_owe
 from quitgpt.mail import branded_html_from_text, privacy_url
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(SiteUrlLinks, DefaultAccountAdapter):
+    """SiteUrlLinks first (links from SITE_URL), then the outbox instead of sending."""
+
     def render_mail(self, template_prefix, email, context, headers=None):
         message = super().render_mail(template_prefix, email, context, headers=headers)
         # allauth's templates are text only: wrap the text in the site's branded HTML part.

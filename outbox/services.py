@@ -25,12 +25,9 @@ GIVE_UP_AFTER = timedelta(days=1)
 
 
 def _enqueue(pk: int) -> None:
-    from outbox.tasks import send_outbound_email
+    from quitgpt.background import enqueue
 
-    try:
-        send_outbound_email.delay(pk)
-    except Exception:
-        logger.warning("could not enqueue outbound email %s; the sweep will send it", pk, exc_info=True)
+    enqueue("outbox.tasks.send_outbound_email", pk)  # the broker down: logged; the sweep sends it
 
 
 def outbox_owe(*, message: EmailMessage) -> OutboundEmail:
@@ -65,7 +62,7 @@ def outbox_send(*, pk: int) -> bool:
     row = OutboundEmail.objects.get(pk=pk)
     from django.conf import settings
 
-    from updates.services import is_suppressed
+    from quitgpt.mail import is_suppressed
 
     if all(is_suppressed(a) for a in row.to.split(",") if a.strip()):
         # Hard-bounced or complained: never mailed again (stamped so that the sweep forgets it).

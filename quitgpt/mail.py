@@ -7,11 +7,25 @@ the plain-text part extends `email/base.txt`, which stands on its own (every lin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+
+# Addresses never to mail again (hard bounces, complaints): the updates app registers its check here in
+# its AppConfig.ready(), so that this shared helper depends on no app.
+_suppression_checks: list[Callable[[str], bool]] = []
+
+
+def register_suppression_check(check: Callable[[str], bool]) -> None:
+    _suppression_checks.append(check)
+
+
+def is_suppressed(address: str) -> bool:
+    return any(check(address) for check in _suppression_checks)
 
 
 def _language(language: str | None) -> str:
@@ -52,8 +66,6 @@ def send_templated_email(
 ) -> None:
     """Render (as above) and send. Called only from tasks: a request owes an email, it never sends one.
     An address that bounced hard or complained (updates.Suppression) is never mailed again."""
-    from updates.services import is_suppressed
-
     if is_suppressed(to):
         return
     render_templated_email(

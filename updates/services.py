@@ -18,8 +18,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from pledges.models import Pledge, PledgeKind, PledgeStatus, Supporter
-from pledges.normalise import normalise_email
 from quitgpt.audit import audit_record
+from quitgpt.emails import normalise_email
 from updates.models import (
     Bounce,
     BounceKind,
@@ -275,13 +275,13 @@ def update_test_send(*, update: Update, actor: Any, to: str) -> None:
 LEASE = timedelta(minutes=2)
 
 
-def _enqueue_batch(update_id: int) -> None:
-    from updates.tasks import send_update_batch
+BATCH_TASK = "updates.tasks.send_update_batch"
 
-    try:
-        send_update_batch.delay(update_id)
-    except Exception:
-        logger.warning("could not enqueue update %s; the sweep will resume it", update_id, exc_info=True)
+
+def _enqueue_batch(update_id: int) -> None:
+    from quitgpt.background import enqueue
+
+    enqueue(BATCH_TASK, update_id)  # the broker down: logged; the sweep resumes the update
 
 
 def update_start(*, update: Update, actor: Any | None, enqueue: bool = True) -> None:
@@ -307,7 +307,9 @@ def update_start(*, update: Update, actor: Any | None, enqueue: bool = True) -> 
         audit_record(actor=actor, action=action, target=update, details={"reconciled_unknown": reconciled})
         pk = update.pk
         if enqueue:
-            transaction.on_commit(lambda: _enqueue_batch(pk), robust=True)
+            from quitgpt.background import enqueue_on_commit
+
+            enqueue_on_commit(BATCH_TASK, pk)
 
 
 def update_pause(*, update: Update, actor: Any | None) -> bool:
@@ -554,7 +556,8 @@ def pledges_remind_unconfirmed(*, now: Any | None = None, limit: int = 500) -> i
     """Owe one reminder to each pledge still unconfirmed 24 hours after its request: once in its life (the
     PledgeReminder row's unique pledge), never after withdrawal (only pending pledges), and within the
     pledge's email budget (owe_email refuses a spent one). Returns how many were owed."""
-    from pledges.signing import _enqueue_email
+    from pledges.signing import SEND_TASK
+    from quitgpt.background import enqueue_on_commit
     from quitgpt.optin import MAX_EMAILS, owe_email
 
     now = now or timezone.now()
@@ -583,7 +586,7 @@ def pledges_remind_unconfirmed(*, now: Any | None = None, limit: int = 500) -> i
             _reminder, created = PledgeReminder.objects.get_or_create(pledge_id=pk)
             if created and owe_email(Pledge, pk=pk, kind="remind"):
                 owed += 1
-                transaction.on_commit(lambda pk=pk: _enqueue_email(pk), robust=True)
+                enqueue_on_commit(SEND_TASK, pk)
     return owed
 
 
