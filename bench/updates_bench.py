@@ -1,5 +1,5 @@
 """The campaign-update benchmark (make bench-updates): one update to N recipients, sent by a real Celery
-worker (solo pool) through a local SMTP sink (bench/smtp_sink.py), on PostgreSQL and a Redis of its own.
+worker (solo pool) through a local SMTP sink (bench/updates_smtp_sink.py), on PostgreSQL and a Redis of its own.
 
 For each size: a fresh database, N demo supporters who consented to updates, `create_update`, then
 `send_update ID --yes`; we time from the first delivery to the update being sent, sample the worker's
@@ -122,7 +122,7 @@ def run_size(size: int, base_url: str, redis_url: str, batch: int, max_seconds: 
     ).stdout.split("\n")
     page_ms = {int(p[1]): float(p[2]) for p in (line.split() for line in pages) if p and p[0] == "PAGE"}
     sink = subprocess.Popen(
-        [PY, str(ROOT / "bench/smtp_sink.py"), str(sink_port)], stdout=subprocess.PIPE, text=True
+        [PY, str(ROOT / "bench/updates_smtp_sink.py"), str(sink_port)], stdout=subprocess.PIPE, text=True
     )
     assert sink.stdout.readline().strip() == "ready"
     log = open(tempfile.mkstemp(suffix=".log")[1], "wb")  # noqa: SIM115 - the worker's log, kept for the report
