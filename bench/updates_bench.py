@@ -1,5 +1,6 @@
 """The campaign-update benchmark (make bench-updates): one update to N recipients, sent by a real Celery
-worker (solo pool) through a local SMTP sink (bench/updates_smtp_sink.py), on PostgreSQL and a Redis of its own.
+worker (solo pool) through a local SMTP sink (bench/updates_smtp_sink.py), on PostgreSQL and a Redis of
+its own.
 
 For each size: a fresh database, N demo supporters who consented to updates, `create_update`, then
 `send_update ID --yes`; we time from the first delivery to the update being sent, sample the worker's
