@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install setup lint format messages bench bench-tally faults scale clean
+.PHONY: run test install setup lint format messages bench bench-tally faults scale bench-updates clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,13 @@ faults: install
 
 scale: install
 	bash bench/run.sh scale
+
+## One campaign update to 10K then 100K recipients through a local SMTP sink (bench/README.md).
+## Needs PostgreSQL (DATABASE_URL, or 127.0.0.1:5432) and redis-server; SIZES="10000 100000 1000000".
+SIZES ?= 10000 100000
+bench-updates: install
+	$(PY) manage.py compile_translations >/dev/null
+	$(PY) bench/updates_bench.py --sizes $(SIZES)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache

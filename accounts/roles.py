@@ -47,6 +47,9 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "auth.user": ALL,
         "auth.group": ("view",),
         "quitgpt.auditentry": ("view",),
+        "updates.update": ("view", "add", "change"),
+        "updates.suppression": ALL,
+        "updates.bounce": ("view",),
     },
 }
 

@@ -46,6 +46,14 @@ def self_service(request: HttpRequest, *, supporters: list[Supporter], page: Sel
                 return render_self_service(request, supporters, page, errors={supporter.pk: form}, status=400)
             services.supporter_update(supporter=supporter, **form.cleaned_data)
             return HttpResponseRedirect(f"{page.here}?done=updated", status=303)
+        if action == "unsubscribe":  # from campaign updates: the updates consent, withdrawn
+            services.supporter_update(
+                supporter=supporter,
+                first_name=supporter.first_name,
+                wall_consent=supporter.wall_consent,
+                updates_consent=False,
+            )
+            return HttpResponseRedirect(f"{page.here}?done=unsubscribed", status=303)
         if action in ("withdraw", "undo_withdraw"):
             target = Pledge.objects.filter(supporter=supporter, pk=_int(request.POST.get("pledge"))).first()
             if target is None:

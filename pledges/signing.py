@@ -151,7 +151,9 @@ def pledge_create(
                 result.email_pledge_id = carrier.pk
         elif confirmed:
             carrier = min(confirmed, key=lambda p: p.pk)
-            if owe_email(Pledge, pk=carrier.pk, kind="already"):
+            # The note goes in the language of the page that was just used (the kind carries it), not
+            # in the one of the first pledge.
+            if owe_email(Pledge, pk=carrier.pk, kind=already_kind(language)):
                 result.email_pledge_id = carrier.pk
         if result.email_pledge_id is not None and is_over_mail_budget(ip_digest=ip_digest):
             # This client caused many emails already: this one stays owed and the sweep sends it, at
@@ -172,21 +174,29 @@ def _absolute(name: str, language: str, **kwargs: Any) -> str:
         return settings.SITE_URL + reverse(name, kwargs=kwargs)
 
 
+def already_kind(language: str) -> str:
+    """The owed-email kind of the "already pledged" note, in `language` ("already:fr")."""
+    return f"already:{language}" if language in dict(settings.LANGUAGES) else "already"
+
+
 def _send_pledge_email(pledge: Pledge, kind: str, raw_token: str | None) -> None:
     if not pledge.email:  # erased since the email was owed
         return
     supporter = pledge.supporter
     language = supported_language(supporter.language)
+    kind, _sep, kind_language = kind.partition(":")
+    if kind_language in dict(settings.LANGUAGES):
+        language = kind_language
     context: dict[str, Any] = {"pledge": pledge, "supporter": supporter}
     manage = manage_token_for(supporter)
     context["manage_url"] = _absolute("pledges:manage", language, token=manage) if manage else ""
-    if kind == "confirm":
+    if kind in {"confirm", "remind"}:
         awaiting = list(supporter.pledges.awaiting_confirmation().order_by("kind"))
         if raw_token is None or pledge not in awaiting:
             return
         context["confirm_url"] = _absolute("pledges:confirm", language, token=raw_token)
         context["pledges"] = awaiting
-        template = "pledges/email/confirm"
+        template = f"pledges/email/{kind}"
     else:
         context["pledges"] = list(supporter.pledges.filter(status=PledgeStatus.CONFIRMED).order_by("kind"))
         context["thanks_url"] = _absolute("pledges:thanks", language, code=pledge.share_code)
@@ -206,7 +216,7 @@ def _send_pledge_email(pledge: Pledge, kind: str, raw_token: str | None) -> None
 
 def pledge_send_email(*, pledge_id: int) -> bool:
     """Send the email owed to a pledge, if any (idempotent: a claim makes two senders send once)."""
-    return send_owed_email(Pledge, pk=pledge_id, send=_send_pledge_email, token_kinds=("confirm",))
+    return send_owed_email(Pledge, pk=pledge_id, send=_send_pledge_email, token_kinds=("confirm", "remind"))
 
 
 def pledges_send_owed_batch(*, limit: int = 2000) -> int:

@@ -105,3 +105,32 @@ app.conf.beat_schedule.update(
         },
     }
 )
+
+# --- outbox and updates ---
+# allauth's emails, campaign updates and the pledge reminder are emails: the "email" queue.
+app.conf.task_routes = {
+    **(app.conf.task_routes or {}),
+    "outbox.tasks.*": {"queue": "email"},
+    "updates.tasks.*": {"queue": "email"},
+}
+app.conf.beat_schedule.update(
+    {
+        # Sign-in and verification codes lost with the broker or a worker: a person is waiting on the
+        # page for the code, so every minute.
+        "outbox-sweep": {"task": "outbox.tasks.sweep_outbound_emails", "schedule": 60.0},
+        # A sending update whose batch chain broke (worker killed, broker down) resumes within a minute
+        # (plus the two-minute lease of the dead sender).
+        "updates-resume-stalled": {"task": "updates.tasks.resume_stalled_updates", "schedule": 60.0},
+        # The one reminder goes 24 h after the request; every 15 minutes keeps it within a quarter of an
+        # hour of that, with a cheap indexed query.
+        "updates-remind-unconfirmed": {
+            "task": "updates.tasks.remind_unconfirmed_pledges",
+            "schedule": 15 * 60.0,
+        },
+        # A milestone draft is for organisers to review, not urgent: every 10 minutes is soon enough.
+        "updates-prepare-milestone": {
+            "task": "updates.tasks.prepare_milestone_update",
+            "schedule": 10 * 60.0,
+        },
+    }
+)

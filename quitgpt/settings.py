@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "tally",
     "alternatives",
     "events",
+    "outbox",
+    "updates",
 ]
 
 MIDDLEWARE = [
@@ -192,8 +194,9 @@ ACCOUNT_FORMS = {
     "signup": "accounts.forms.SignupForm",
     "request_login_code": "accounts.forms.RequestLoginCodeForm",
 }
-# Links in allauth's emails (password reset, verification) start with SITE_URL, not the request's Host.
-ACCOUNT_ADAPTER = "accounts.links.AccountAdapter"
+# allauth's emails (codes, notices) are owed through the outbox and sent by a task, so a request never
+# waits on SMTP; their links start with SITE_URL, not the request's Host (accounts.adapter, accounts.links).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FIELDS = ["email*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 # A code typed on the page that asked for it, rather than a link: nothing to click in a mail client, and
@@ -393,3 +396,18 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 5, minimum=0,
 TALLY_POLL_SECONDS = env_int("TALLY_POLL_SECONDS", 12, minimum=1, maximum=300)
 # Benchmarks only: serve a bare JSON view at /bench/bare to compare /api/tally with.
 BENCH_BARE_VIEW = env_bool("BENCH_BARE_VIEW", False)
+# --- updates --------------------------------------------------------------------------------------------
+# Sending an update needs a second organiser's approval (off for a team of one or two).
+UPDATES_REQUIRE_APPROVAL = env_bool("UPDATES_REQUIRE_APPROVAL", True)
+# Recipients per batch task (read by keyset pagination, recorded before any SMTP call).
+UPDATES_BATCH_SIZE = env_int("UPDATES_BATCH_SIZE", 500, minimum=1, maximum=10000)
+# Messages per second per update (what the relay accepts); 0: as fast as the relay answers.
+UPDATES_RATE_PER_SECOND = env_int("UPDATES_RATE_PER_SECOND", 20, minimum=0, maximum=100000)
+# At most this many campaign updates to one supporter in 7 days; the rest are skipped for them.
+UPDATES_PER_WEEK = env_int("UPDATES_PER_WEEK", 2, minimum=1, maximum=50)
+# Shared secret of the bounce webhook (/updates/bounces/webhook); unset: the webhook refuses everything.
+UPDATES_BOUNCE_WEBHOOK_SECRET = env_str("UPDATES_BOUNCE_WEBHOOK_SECRET", "")
+if UPDATES_BOUNCE_WEBHOOK_SECRET and len(UPDATES_BOUNCE_WEBHOOK_SECRET) < 20:
+    raise ImproperlyConfigured("UPDATES_BOUNCE_WEBHOOK_SECRET must be at least 20 characters.")
+# The bounce mailbox read by `manage.py read_bounces`: imaps://user:password@host/INBOX.
+UPDATES_BOUNCE_IMAP_URL = env_url("UPDATES_BOUNCE_IMAP_URL", "", schemes=("imap", "imaps"))

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("tally.api_urls")),
     path("", include("alternatives.api_urls")),
     path("", include("events.api_urls")),
+    path("", include("updates.urls")),
 ]
 
 urlpatterns += i18n_patterns(

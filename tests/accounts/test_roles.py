@@ -52,6 +52,11 @@ POLICY: dict[str, dict[str, set[str]]] = {
         "auth.user": {"view", "add", "change", "delete"},
         "auth.group": {"view"},
         "quitgpt.auditentry": {"view"},
+        # Campaign updates: compose, approve and send (no delete: the record of what was sent stays);
+        # the addresses never mailed again, and the bounces received (read only).
+        "updates.update": {"view", "add", "change"},
+        "updates.suppression": {"view", "add", "change", "delete"},
+        "updates.bounce": {"view"},
     },
 }
 

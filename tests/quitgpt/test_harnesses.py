@@ -24,7 +24,17 @@ def test_each_harness_imports(bench_on_path, name: str) -> None:
     assert module.__doc__
 
 
-@pytest.mark.parametrize("path", ["bare/bare_app.py", "smtp_sink.py", "bench.py", "measure_job.py"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "bare/bare_app.py",
+        "smtp_sink.py",
+        "bench.py",
+        "measure_job.py",
+        "updates_bench.py",
+        "updates_smtp_sink.py",
+    ],
+)
 def test_the_scripts_compile(path: str) -> None:
     py_compile.compile(str(BENCH / path), doraise=True)
 
