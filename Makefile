@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install setup lint format messages bench clean
+.PHONY: run test install setup lint format messages bench clean screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ format: install
 messages: install
 	$(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=bench --ignore=tests
 	$(PY) manage.py compile_translations
+
+## Every public page, English and French, at 390 and 1280 px, into screenshots/ (needs Chromium).
+screenshots: setup
+	$(PY) scripts/screenshots.py
 
 bench: install
 	bash bench/run.sh

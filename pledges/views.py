@@ -24,7 +24,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
 from pledges import selectors, services
-from pledges.forms import PledgeForm, SupporterDetailsForm
+from pledges.forms import PledgeForm, SupporterDetailsForm, pledge_form_for
 from pledges.models import Pledge, PledgeSettings, PledgeStatus, Supporter
 from quitgpt.net import client_ip
 from quitgpt.security import same_origin_post
@@ -68,7 +68,7 @@ def pledge(request: HttpRequest) -> HttpResponse:
         return response
     if PledgeSettings.load().signing_paused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)
-    form = PledgeForm(request.POST)
+    form = pledge_form_for(request.POST)
     if not form.is_valid():
         return render(request, "pledges/pledge.html", {"form": form}, status=400)
     data = form.cleaned_data
@@ -76,11 +76,11 @@ def pledge(request: HttpRequest) -> HttpResponse:
         services.pledge_create(
             email=data["email"],
             kinds=data["kinds"],
-            country=data["country"],
-            first_name=data["first_name"],
-            message=data["message"],
-            wall_consent=data["wall_consent"],
-            updates_consent=data["updates_consent"],
+            country=data.get("country", ""),
+            first_name=data.get("first_name", ""),
+            message=data.get("message", ""),
+            wall_consent=data.get("wall_consent", False),
+            updates_consent=data.get("updates_consent", False),
             language=get_language() or "en",
             referral_code=data["ref"],
             ip=client_ip(request),

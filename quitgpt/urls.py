@@ -9,6 +9,8 @@ from quitgpt import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("r/<str:code>/seen.gif", views.referral_seen, name="referral_seen"),
     path("admin/", admin.site.urls),
     path("", include("tally.api_urls")),
     path("", include("alternatives.api_urls")),
@@ -18,6 +20,8 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.home, name="home"),
     path("privacy/", views.privacy, name="privacy"),
+    path("partners/", views.partners, name="partners"),
+    path("r/<str:code>", views.referral, name="referral"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("pledges.urls")),

@@ -1,0 +1,57 @@
+"""Reads for the campaign pages (home, referral landing, partners): each teaser comes from the data, so
+nothing on them goes stale when an event passes or the directory changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from alternatives.models import Alternative, Stance
+from events.models import Event
+from pledges.models import Pledge, PledgeStatus
+from pledges.services import SHARE_CODE_RE
+
+TEASER_ALTERNATIVES = 4
+
+
+@dataclass(frozen=True)
+class HomeTeasers:
+    next_event: Event | None
+    alternatives: list[Alternative]
+    alternatives_count: int
+    avoid: list[Alternative]
+
+
+def home_teasers() -> HomeTeasers:
+    """The next upcoming published event (None: the page offers to be told of the next one), a few
+    listed alternatives with their total, and the entries the campaign advises to avoid."""
+    next_event = Event.objects.published().upcoming(timezone.now()).order_by("starts_at").first()
+    published = Alternative.objects.published()
+    listed = published.exclude(stance=Stance.AVOID)
+    return HomeTeasers(
+        next_event=next_event,
+        alternatives=list(listed.only("name", "slug")[:TEASER_ALTERNATIVES]),
+        alternatives_count=listed.count(),
+        avoid=list(published.filter(stance=Stance.AVOID).only("name", "slug")),
+    )
+
+
+def inviter_first_name(code: str) -> str | None:
+    """The first name behind a share code, only if its owner chose to publish it (wall consent, approved
+    by a moderator, still confirmed); otherwise None and the page names nobody. None for unknown codes."""
+    if not SHARE_CODE_RE.match(code or ""):
+        return None
+    pledge = (
+        Pledge.objects.filter(
+            share_code=code,
+            status=PledgeStatus.CONFIRMED,
+            suspicious=False,
+            wall_consent=True,
+            message_approved=True,
+        )
+        .exclude(first_name="")
+        .only("first_name")
+        .first()
+    )
+    return pledge.first_name if pledge else None
