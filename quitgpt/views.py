@@ -58,12 +58,12 @@ def partners(request: HttpRequest) -> HttpResponse:
 @require_safe
 @cache_control(public=True, max_age=86400)
 def favicon(request: HttpRequest) -> HttpResponse:
-    """/favicon.ico for the clients that ask for it whatever the page says: the logo (SVG)."""
-    path = finders.find("img/favicon.svg")
+    """/favicon.ico for the clients that ask for it whatever the page says (the logo, 16 to 64 px)."""
+    path = finders.find("img/favicon.ico")
     if not path:
         raise Http404
     with open(path, "rb") as fh:
-        return HttpResponse(fh.read(), content_type="image/svg+xml")
+        return HttpResponse(fh.read(), content_type="image/x-icon")
 
 
 @require_safe

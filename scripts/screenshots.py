@@ -30,9 +30,21 @@ def public_paths() -> list[str]:
     from events.models import Event
     from pledges.models import Pledge
 
-    paths = ["/", "/pledge/", "/pledge/check-your-email/", "/supporters/", "/alternatives/",
-             "/alternatives/compare/", "/events/", "/how-we-count/", "/privacy/", "/partners/",
-             "/alternatives/suggest/", "/alternatives/how-to-switch/", "/accounts/login/"]
+    paths = [
+        "/",
+        "/pledge/",
+        "/pledge/check-your-email/",
+        "/supporters/",
+        "/alternatives/",
+        "/alternatives/compare/",
+        "/events/",
+        "/how-we-count/",
+        "/privacy/",
+        "/partners/",
+        "/alternatives/suggest/",
+        "/alternatives/how-to-switch/",
+        "/accounts/login/",
+    ]
     paths += [a.get_absolute_url() for a in Alternative.objects.published()[:20]]
     paths += [f"/events/{e.slug}/" for e in Event.objects.published()[:3]]
     pledge = Pledge.objects.filter(status="confirmed").first()

@@ -9,9 +9,19 @@ from tally import services
 from tally.models import ReportedTally
 
 CAMPAIGN_SOURCE = "QuitGPT campaign announcement"
+CAMPAIGN_SOURCE_FR = "Annonce de la campagne QuitGPT"
+CAMPAIGN_NOTE_FR = (
+    "Personnes ayant résilié ou annoncé leur résiliation, selon la campagne (plus de 1,5 million). "
+    "Non vérifié ; date approximative (autour de la manifestation du 3 mars)."
+)
 
 
 def load() -> str:
+    existing = ReportedTally.objects.filter(source=CAMPAIGN_SOURCE, note_fr="").first()
+    if existing is not None:  # loaded before the French text existed
+        ReportedTally.objects.filter(pk=existing.pk).update(
+            source_fr=CAMPAIGN_SOURCE_FR, note_fr=CAMPAIGN_NOTE_FR
+        )
     if not ReportedTally.objects.filter(source=CAMPAIGN_SOURCE).exists():
         services.reported_tally_save(
             reported=ReportedTally(
@@ -24,6 +34,8 @@ def load() -> str:
                     "People who cancelled or posted about cancelling, as claimed by the campaign (more than "
                     "1.5 million). Unverified; date approximate (around the 3 March protest)."
                 ),
+                source_fr=CAMPAIGN_SOURCE_FR,
+                note_fr=CAMPAIGN_NOTE_FR,
                 verified=False,
             ),
             actor=None,

@@ -41,11 +41,7 @@ def test_a_supporter_signs_confirms_by_email_and_sees_the_thank_you_page(
     pledge = Pledge.objects.get()
     assert pledge.status == "confirmed"
     assert page.get_by_role("link", name="Bluesky").get_attribute("href").count(pledge.share_code) == 1
-    assert (
-        page.locator("#share-url")
-        .input_value()
-        .endswith(f"/r/{pledge.share_code}")
-    )
+    assert page.locator("#share-url").input_value().endswith(f"/r/{pledge.share_code}")
     assert len(smtp_mailbox.messages) == 1
 
 

@@ -101,7 +101,9 @@ def test_each_share_link_carries_the_short_link_and_three_come_first(client) -> 
         target = unquote(unquote(href.replace("&amp;", "&")))
         query = parse_qs(urlsplit(target[target.index("http", 8) :]).query) if key != "email" else {}
         if key != "email":
-            assert target.endswith("/r/Share1234") or "/r/Share1234&" in target or "/r/Share1234 " in target, key
+            assert (
+                target.endswith("/r/Share1234") or "/r/Share1234&" in target or "/r/Share1234 " in target
+            ), key
             assert not query.get("utm_source")
     first, more = html.split('class="share-more"', 1)
     assert [k for k, _ in re.findall(r'class="button secondary share-(\w+)" href="([^"]+)"', first)] == [
