@@ -26,6 +26,17 @@ class PledgeStatus(models.TextChoices):
     SPAM = "spam", _("Spam")
 
 
+# Who counts, the one rule: a pledge counts towards the public total when it is confirmed and not held as
+# suspicious. `Pledge.objects.counted()` filters by it; the tally derives its Python and SQL forms from it
+# (tally/rules.py).
+COUNTED_STATUS = PledgeStatus.CONFIRMED
+
+
+def pledge_counts(status: str, suspicious: bool) -> bool:
+    """Whether a pledge with this status and flag counts towards the public total."""
+    return status == COUNTED_STATUS and not suspicious
+
+
 class Supporter(TimeStampedModel):
     """One normalised mailbox: the unit the public counter counts, whatever kinds it pledged.
 
@@ -53,7 +64,7 @@ class Supporter(TimeStampedModel):
 class PledgeQuerySet(models.QuerySet):
     def counted(self) -> PledgeQuerySet:
         """Pledges that count towards the public total: confirmed and not held as suspicious."""
-        return self.filter(status=PledgeStatus.CONFIRMED, suspicious=False)
+        return self.filter(status=COUNTED_STATUS, suspicious=False)
 
 
 class Pledge(TimeStampedModel, DoubleOptIn):
@@ -102,7 +113,9 @@ class Pledge(TimeStampedModel, DoubleOptIn):
             models.Index(
                 fields=["-confirmed_at"],
                 name="pledges_wall",
-                condition=Q(status="confirmed", suspicious=False, wall_consent=True, message_approved=True),
+                condition=Q(
+                    status=COUNTED_STATUS, suspicious=False, wall_consent=True, message_approved=True
+                ),
             ),
         ]
 

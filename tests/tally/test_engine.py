@@ -9,10 +9,11 @@ import pytest
 from django.db import connection
 from django.db.models import F
 
-from pledges.models import Pledge, PledgeStatus, Supporter
+from pledges.models import Pledge, PledgeStatus, Supporter, pledge_counts
 from tally.models import Recount, SupporterTally, TallyBucket, TallyCounter, TallySnapshot
+from tally.rules import COUNTED_SQL, HELD, HELD_SQL, held_state
 from tally.selectors import tally_current
-from tally.services import held_state, tally_recompute, tally_recount
+from tally.services import tally_recompute, tally_recount
 from tests.tally.conftest import change_pledge, confirm, make_pledge, true_people
 
 pytestmark = pytest.mark.django_db
@@ -130,14 +131,40 @@ def test_an_unchanged_run_confirms_the_snapshot_instead_of_writing_a_new_one() -
     assert TallySnapshot.objects.count() == 1
 
 
-def test_the_held_classes_agree_with_the_pledges_counted_queryset() -> None:
-    for i, (status, suspicious) in enumerate(
-        [(s, flag) for s in PledgeStatus.values for flag in (False, True)]
-    ):
+def _ids_where(condition: str) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT p.id FROM {Pledge._meta.db_table} p WHERE {condition}")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_every_form_of_the_counting_rule_agrees_on_every_status_and_flag() -> None:
+    combinations = [(status, flag) for status in PledgeStatus.values for flag in (False, True)]
+    for i, (status, suspicious) in enumerate(combinations):
         make_pledge(f"x{i}@example.org", status=status, suspicious=suspicious)
-    counted = set(Pledge.objects.counted().values_list("id", flat=True))
-    for pledge in Pledge.objects.all():
-        assert (held_state(pledge.status, pledge.suspicious) is None) == (pledge.id in counted)
+    # The rule (pledges.models.pledge_counts) and its held classes (tally.rules.held_state), per pledge.
+    expected = {p.id: held_state(p.status, p.suspicious) for p in Pledge.objects.all()}
+    counted = {pid for pid, state in expected.items() if state is None}
+    assert counted == {p.id for p in Pledge.objects.all() if pledge_counts(p.status, p.suspicious)}
+    assert set(Pledge.objects.counted().values_list("id", flat=True)) == counted
+    assert _ids_where(COUNTED_SQL) == counted
+    assert _ids_where(f"NOT ({COUNTED_SQL})") == set(expected) - counted
+    for state in HELD:
+        assert _ids_where(HELD_SQL[state]) == {pid for pid, s in expected.items() if s == state}, state
+
+
+def test_the_counting_rule_is_as_how_we_count_describes_it() -> None:
+    combinations = [(status, flag) for status in PledgeStatus.values for flag in (False, True)]
+    held = {(status, flag): held_state(status, flag) for status, flag in combinations}
+    assert held == {
+        ("confirmed", False): None,
+        ("confirmed", True): "suspicious",
+        ("pending", False): "pending",
+        ("pending", True): "suspicious",
+        ("withdrawn", False): "withdrawn",
+        ("withdrawn", True): "withdrawn",
+        ("spam", False): "removed",
+        ("spam", True): "removed",
+    }
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

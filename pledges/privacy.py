@@ -1,0 +1,155 @@
+"""A supporter's own data: self-service (name, consents, withdrawal), export and erasure; retention
+(purging unconfirmed pledges, anonymising everything when the campaign ends)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from pledges.models import Pledge, PledgeStatus, Supporter
+from pledges.supporters import _anonymise_empty_supporters, _mark_dirty
+from quitgpt.audit import audit_record
+
+PENDING_LIFETIME = timedelta(days=7)
+
+
+# --- Self-service --------------------------------------------------------------------------------------
+def supporter_update(
+    *, supporter: Supporter, first_name: str, wall_consent: bool, updates_consent: bool
+) -> None:
+    """Change the name and consents on all of a supporter's pledges. A new name goes back to moderation
+    before it shows on the wall."""
+    with transaction.atomic():
+        pledges = Pledge.objects.filter(supporter=supporter).exclude(email="")
+        pledges.exclude(first_name=first_name).update(first_name=first_name, message_approved=False)
+        pledges.update(wall_consent=wall_consent, updates_consent=updates_consent)
+
+
+def pledge_withdraw(*, pledge: Pledge, actor: Any | None = None, reason: str = "") -> bool:
+    """Withdraw a pending or confirmed pledge: it leaves the count at the next recompute."""
+    with transaction.atomic():
+        changed = Pledge.objects.filter(
+            pk=pledge.pk, status__in=[PledgeStatus.PENDING, PledgeStatus.CONFIRMED]
+        ).update(
+            status=PledgeStatus.WITHDRAWN, withdrawn_at=timezone.now(), email_owed="", email_owed_since=None
+        )
+        if changed:
+            _mark_dirty([pledge.supporter_id])
+            if actor is not None:
+                audit_record(actor=actor, action="pledge.withdraw", target=pledge, reason=reason)
+    return bool(changed)
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def supporter_export(*, supporter: Supporter) -> dict[str, Any]:
+    """Everything we keep about a supporter, as JSON-ready data."""
+    pledges = []
+    for pledge in supporter.pledges.order_by("created_at", "pk"):
+        pledges.append(
+            {
+                "kind": pledge.kind,
+                "status": pledge.status,
+                "email": pledge.email,
+                "email_normalised": pledge.email_normalised,
+                "first_name": pledge.first_name,
+                "country": str(pledge.country.code or ""),
+                "message": pledge.message,
+                "message_approved": pledge.message_approved,
+                "wall_consent": pledge.wall_consent,
+                "updates_consent": pledge.updates_consent,
+                "language": pledge.language,
+                "referral_code": pledge.referral_code,
+                "share_code": pledge.share_code,
+                "ip_hash": pledge.ip_hash,
+                "suspicious": pledge.suspicious,
+                "emails_sent": pledge.emails_sent,
+                "created_at": _iso(pledge.created_at),
+                "confirmed_at": _iso(pledge.confirmed_at),
+                "withdrawn_at": _iso(pledge.withdrawn_at),
+            }
+        )
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "supporter": {
+            "email_normalised": supporter.email_normalised,
+            "created_at": _iso(supporter.created_at),
+        },
+        "pledges": pledges,
+    }
+
+
+_ANONYMOUS_PLEDGE = {
+    "email": "",
+    "first_name": "",
+    "message": "",
+    "message_approved": False,
+    "wall_consent": False,
+    "updates_consent": False,
+    "ip_hash": "",
+    "token_hash": "",  # nosec B105 - clearing, not a password
+    "token_expires_at": None,  # nosec B105
+    "manage_token_hash": "",  # nosec B105
+    "email_owed": "",
+    "email_owed_since": None,
+    "email_claimed_at": None,
+}
+
+
+def supporter_erase(*, supporter: Supporter) -> None:
+    """Erase a supporter's personal data. Their pledges stop counting; the anonymous rows stay so that the
+    tally can subtract them, and the manage link dies."""
+    with transaction.atomic():
+        now = timezone.now()
+        pledges = Pledge.objects.filter(supporter=supporter)
+        pledges.filter(status__in=[PledgeStatus.PENDING, PledgeStatus.CONFIRMED]).update(
+            status=PledgeStatus.WITHDRAWN, withdrawn_at=now
+        )
+        pledges.update(
+            email_normalised=Concat(Value("erased-"), Cast("id", CharField())),
+            country="",
+            **_ANONYMOUS_PLEDGE,
+        )
+        Supporter.objects.filter(pk=supporter.pk).update(
+            email_normalised=f"erased-{supporter.pk}",
+            manage_salt="",
+            manage_token_hash="",  # nosec B106 - clearing, not a password
+            tally_dirty=True,
+        )
+
+
+# --- Retention -----------------------------------------------------------------------------------------
+def pledges_purge_pending(*, now: datetime | None = None) -> int:
+    """Delete pledges left unconfirmed for 7 days. Returns how many."""
+    cutoff = (now or timezone.now()) - PENDING_LIFETIME
+    with transaction.atomic():
+        stale = Pledge.objects.filter(status=PledgeStatus.PENDING, requested_at__lt=cutoff)
+        supporter_ids = list(stale.values_list("supporter_id", flat=True))
+        count, _ = stale.delete()
+        _mark_dirty(supporter_ids)
+        _anonymise_empty_supporters(supporter_ids)
+    return count
+
+
+def pledges_anonymise_all(*, actor: Any | None = None) -> int:
+    """The campaign is over: erase the personal data of every pledge, keeping every count (status, kind,
+    country and dates stay, and so does each pledge's supporter)."""
+    with transaction.atomic():
+        count = Pledge.objects.update(
+            email_normalised=Concat(Value("anon-"), Cast("id", CharField())), **_ANONYMOUS_PLEDGE
+        )
+        Supporter.objects.update(
+            email_normalised=Concat(Value("erased-"), Cast("id", CharField())),
+            manage_salt="",
+            manage_token_hash="",  # nosec B106 - clearing, not a password
+            tally_dirty=True,
+        )
+        audit_record(actor=actor, action="pledges.anonymise_all", details={"count": count})
+    return count

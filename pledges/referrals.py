@@ -1,0 +1,28 @@
+"""Referrals: visits through a share code, counted per code and day (no cookie, no visitor data)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from pledges.models import Pledge, ReferralVisit
+from pledges.signing import SHARE_CODE_RE
+
+
+# --- Referrals -----------------------------------------------------------------------------------------
+def referral_visit_record(*, code: str, day: date | None = None) -> bool:
+    """Count one visit through a share code (no cookie, no visitor data). Unknown codes are ignored."""
+    if not SHARE_CODE_RE.match(code or "") or not Pledge.objects.filter(share_code=code).exists():
+        return False
+    day = day or timezone.localdate()
+    if ReferralVisit.objects.filter(code=code, day=day).update(visits=F("visits") + 1):
+        return True
+    try:
+        with transaction.atomic():
+            ReferralVisit.objects.create(code=code, day=day, visits=1)
+    except IntegrityError:  # another request created today's row first
+        ReferralVisit.objects.filter(code=code, day=day).update(visits=F("visits") + 1)
+    return True

@@ -1,0 +1,231 @@
+"""Signing: the submission, the email it owes (sent after commit, swept if lost), confirmation and
+"this wasn't me"."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from pledges.abuse import is_blocked, is_over_limit
+from pledges.models import Pledge, PledgeKind, PledgeSettings, PledgeStatus
+from pledges.normalise import normalise_email
+from pledges.supporters import _anonymise_empty_supporters, _mark_dirty, _supporter_for, manage_token_for
+from quitgpt.mail import send_templated_email
+from quitgpt.net import ip_hash as hash_ip
+from quitgpt.optin import find_by_token, owe_email, owed_pks, send_owed_email
+
+logger = logging.getLogger(__name__)
+
+SHARE_CODE_RE = re.compile(r"^[A-Za-z0-9_-]{6,16}$")
+
+
+class SigningPaused(Exception):
+    """Organisers paused signing (PledgeSettings.signing_paused)."""
+
+
+@dataclass
+class SubmissionResult:
+    """What a submission did. Never shown to the visitor: every outcome gets the same answer."""
+
+    created: list[Pledge] = field(default_factory=list)
+    repeated: list[Pledge] = field(default_factory=list)
+    dropped: str = ""  # "honeypot" | "blocked" | ""
+    suspicious: bool = False
+    email_pledge_id: int | None = None
+
+
+# --- Signing ------------------------------------------------------------------------------------------
+def _enqueue_email(pledge_id: int) -> None:
+    from pledges.tasks import send_pledge_email
+
+    try:
+        send_pledge_email.delay(pledge_id)
+    except Exception:
+        # The broker is down: the pledge is saved and its email is owed; the sweep will send it.
+        logger.warning(
+            "could not enqueue the email of pledge %s; the sweep will send it", pledge_id, exc_info=True
+        )
+
+
+def pledge_create(
+    *,
+    email: str,
+    kinds: Sequence[str],
+    country: str,
+    first_name: str = "",
+    message: str = "",
+    wall_consent: bool = False,
+    updates_consent: bool = False,
+    language: str = "en",
+    referral_code: str = "",
+    ip: str = "",
+    honeypot: str = "",
+) -> SubmissionResult:
+    """Record a signature for one or more kinds. Raises SigningPaused, or ValueError on input that the
+    form should have refused. Every other outcome looks the same to the visitor."""
+    config = PledgeSettings.load()
+    if config.signing_paused:
+        raise SigningPaused
+    normalised = normalise_email(email)
+    wanted = sorted(set(kinds))
+    if not wanted or any(kind not in PledgeKind.values for kind in wanted):
+        raise ValueError("unknown pledge kind")
+    if honeypot:
+        return SubmissionResult(dropped="honeypot")
+    if is_blocked(email_normalised=normalised, ip=ip):
+        return SubmissionResult(dropped="blocked")
+    ip_digest = hash_ip(ip) if ip else ""
+    suspicious = is_over_limit(ip_digest=ip_digest, config=config)
+    if not SHARE_CODE_RE.match(referral_code or ""):
+        referral_code = ""
+    details = {
+        "first_name": first_name,
+        "country": country,
+        "message": message,
+        "wall_consent": wall_consent,
+        "updates_consent": updates_consent,
+        "language": language,
+    }
+    result = SubmissionResult(suspicious=suspicious)
+    now = timezone.now()
+    with transaction.atomic():
+        supporter = _supporter_for(normalised)
+        for kind in wanted:
+            try:
+                with transaction.atomic():
+                    pledge = Pledge.objects.create(
+                        supporter=supporter,
+                        kind=kind,
+                        email=email.strip(),
+                        email_normalised=normalised,
+                        referral_code=referral_code,
+                        share_code=secrets.token_urlsafe(9),
+                        suspicious=suspicious,
+                        ip_hash=ip_digest,
+                        requested_at=now,
+                        **details,
+                    )
+                result.created.append(pledge)
+            except IntegrityError:
+                pledge = Pledge.objects.select_for_update().get(email_normalised=normalised, kind=kind)
+                result.repeated.append(pledge)
+        to_confirm = list(result.created)
+        for pledge in result.repeated:
+            if pledge.status == PledgeStatus.PENDING:
+                # The latest details win: people sign again to correct a typo.
+                flag = {"suspicious": True} if suspicious else {}  # a flag is cleared only by a moderator
+                Pledge.objects.filter(pk=pledge.pk).update(
+                    email=email.strip(), requested_at=now, **flag, **details
+                )
+                to_confirm.append(pledge)
+            elif pledge.status == PledgeStatus.WITHDRAWN and pledge.email:
+                # Signing again after withdrawing starts a new request to confirm.
+                Pledge.objects.filter(pk=pledge.pk).update(
+                    status=PledgeStatus.PENDING,
+                    confirmed_at=None,
+                    withdrawn_at=None,
+                    email=email.strip(),
+                    suspicious=suspicious,
+                    ip_hash=ip_digest,
+                    requested_at=now,
+                    **details,
+                )
+                to_confirm.append(pledge)
+        confirmed = [p for p in result.repeated if p.status == PledgeStatus.CONFIRMED]
+        # One submission owes at most one email: the confirmation if anything awaits it, else the note.
+        if to_confirm:
+            carrier = min(to_confirm, key=lambda p: p.pk)
+            if owe_email(Pledge, pk=carrier.pk, kind="confirm"):
+                result.email_pledge_id = carrier.pk
+        elif confirmed:
+            carrier = min(confirmed, key=lambda p: p.pk)
+            if owe_email(Pledge, pk=carrier.pk, kind="already"):
+                result.email_pledge_id = carrier.pk
+        _mark_dirty([supporter.pk])
+        if result.email_pledge_id is not None:
+            pledge_id = result.email_pledge_id
+            transaction.on_commit(lambda: _enqueue_email(pledge_id), robust=True)
+    return result
+
+
+# --- Sending -------------------------------------------------------------------------------------------
+def _absolute(name: str, language: str, **kwargs: Any) -> str:
+    with translation.override(language):
+        return settings.SITE_URL + reverse(name, kwargs=kwargs)
+
+
+def _send_pledge_email(pledge: Pledge, kind: str, raw_token: str | None) -> None:
+    if not pledge.email:  # erased since the email was owed
+        return
+    supporter = pledge.supporter
+    language = pledge.language if pledge.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    context: dict[str, Any] = {"pledge": pledge}
+    manage = manage_token_for(supporter)
+    context["manage_url"] = _absolute("pledges:manage", language, token=manage) if manage else ""
+    if kind == "confirm":
+        if raw_token is None or pledge.status != PledgeStatus.PENDING:
+            return
+        context["confirm_url"] = _absolute("pledges:confirm", language, token=raw_token)
+        context["pledges"] = list(supporter.pledges.filter(status=PledgeStatus.PENDING).order_by("kind"))
+        template = "pledges/email/confirm"
+    else:
+        context["pledges"] = list(supporter.pledges.filter(status=PledgeStatus.CONFIRMED).order_by("kind"))
+        context["thanks_url"] = _absolute("pledges:thanks", language, code=pledge.share_code)
+        template = "pledges/email/already"
+    send_templated_email(template=template, to=pledge.email, context=context, language=language)
+
+
+def pledge_send_email(*, pledge_id: int) -> bool:
+    """Send the email owed to a pledge, if any (idempotent: a claim makes two senders send once)."""
+    return send_owed_email(Pledge, pk=pledge_id, send=_send_pledge_email, token_kinds=("confirm",))
+
+
+def pledges_send_owed(*, limit: int = 500) -> int:
+    """The sweep: send every email still owed (the broker was down, a worker died). Returns how many."""
+    sent = 0
+    for pk in owed_pks(Pledge, limit=limit):
+        try:
+            sent += pledge_send_email(pledge_id=pk)
+        except Exception:
+            logger.exception("sending the email owed to pledge %s failed; the next sweep retries", pk)
+    return sent
+
+
+# --- Confirmation --------------------------------------------------------------------------------------
+def pledge_confirm(*, token: str) -> Pledge | None:
+    """Confirm the mailbox's pending pledges (listed on the page that posts here). Confirming twice is
+    harmless: the token stays valid until it expires. None if the token is unknown or expired."""
+    pledge = find_by_token(Pledge.objects.all(), token)
+    if pledge is None:
+        return None
+    with transaction.atomic():
+        changed = Pledge.objects.filter(supporter_id=pledge.supporter_id, status=PledgeStatus.PENDING).update(
+            status=PledgeStatus.CONFIRMED, confirmed_at=timezone.now(), email_owed="", email_owed_since=None
+        )
+        if changed:
+            _mark_dirty([pledge.supporter_id])
+    pledge.refresh_from_db()
+    return pledge
+
+
+def pledge_reject(*, token: str) -> bool:
+    """Answer "this wasn't me": delete the mailbox's pending pledges.
+
+    False if the token is unknown or expired."""
+    pledge = find_by_token(Pledge.objects.all(), token)
+    if pledge is None:
+        return False
+    with transaction.atomic():
+        Pledge.objects.filter(supporter_id=pledge.supporter_id, status=PledgeStatus.PENDING).delete()
+        _mark_dirty([pledge.supporter_id])
+        _anonymise_empty_supporters([pledge.supporter_id])
+    return True
