@@ -145,3 +145,15 @@ def test_the_home_page_is_light_and_loads_nothing_from_other_hosts(live_server, 
     assert hosts == {live_server.url.split("/")[2]}
     assert any(url.endswith(".woff2") for url in sizes)  # the typeface is ours, served from here
     assert sum(sizes.values()) < 250_000, sizes
+
+
+def test_the_axe_check_itself_finds_a_real_violation(browser) -> None:
+    # So that "no violation" above means something: axe, injected the same way, flags an image without alt.
+    axe = _axe_source()
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.set_content('<!doctype html><html lang="en"><title>t</title><main><img src="x.png"></main></html>')
+    tab.add_script_tag(content=axe)
+    ids = tab.evaluate("async () => (await axe.run(document)).violations.map(v => v.id)")
+    context.close()
+    assert "image-alt" in ids
