@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from alternatives.models import Alternative, Stance
@@ -13,6 +14,8 @@ from pledges.models import Pledge, PledgeStatus
 from pledges.services import SHARE_CODE_RE
 
 TEASER_ALTERNATIVES = 4
+TEASERS_CACHE_KEY = "campaign:home-teasers:v1"
+TEASERS_CACHE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,23 @@ class HomeTeasers:
 
 def home_teasers() -> HomeTeasers:
     """The next upcoming published event (None: the page offers to be told of the next one), a few
-    listed alternatives with their total, and the entries the campaign advises to avoid."""
+    listed alternatives with their total, and the entries the campaign advises to avoid. Kept for a
+    minute in the cache: the home page is the hottest page and reads nothing else from the database."""
+    try:
+        cached = cache.get(TEASERS_CACHE_KEY)
+    except Exception:
+        cached = None
+    if cached is not None:
+        return cached
+    teasers = _home_teasers()
+    try:
+        cache.set(TEASERS_CACHE_KEY, teasers, TEASERS_CACHE_SECONDS)
+    except Exception:  # noqa: S110  # nosec B110: Redis down, the page is still right
+        pass
+    return teasers
+
+
+def _home_teasers() -> HomeTeasers:
     next_event = Event.objects.published().upcoming(timezone.now()).order_by("starts_at").first()
     published = Alternative.objects.published()
     listed = published.exclude(stance=Stance.AVOID)

@@ -38,7 +38,11 @@ STATIC_PAGES = [
 def public_pages() -> list[str]:
     """Every kind of public page, with real entries: the seeded directory, an event, a supporter."""
     pledge = make_pledge(
-        status="confirmed", share_code="Look12345", first_name="Nora", wall_consent=True, message_approved=True
+        status="confirmed",
+        share_code="Look12345",
+        first_name="Nora",
+        wall_consent=True,
+        message_approved=True,
     )
     event = make_event(title="Rally, with a comma", starts_at=timezone.now() + timedelta(days=5))
     details = [a.get_absolute_url() for a in Alternative.objects.published()]
@@ -88,7 +92,9 @@ def test_no_public_page_scrolls_sideways_or_has_an_axe_violation(live_server, br
 
 @pytest.mark.parametrize(("width", "height"), VIEWPORTS)
 @pytest.mark.parametrize("prefix", ["", "/fr"])
-def test_the_pledge_button_is_above_the_fold_on_the_home_page(live_server, browser, width, height, prefix) -> None:
+def test_the_pledge_button_is_above_the_fold_on_the_home_page(
+    live_server, browser, width, height, prefix
+) -> None:
     context = browser.new_context(viewport={"width": width, "height": height})
     tab = context.new_page()
     tab.goto(live_server.url + prefix + "/")

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -109,6 +110,7 @@ def test_the_events_teaser_names_the_next_upcoming_event_or_offers_to_hear_of_on
     make_event(title="Long past", starts_at=timezone.now() - timedelta(days=30))
     html = client.get("/").content.decode()
     assert "No event is scheduled right now" in html and "Long past" not in html
+    cache.clear()  # the teasers are kept for a minute
     make_event(title="Later one", starts_at=timezone.now() + timedelta(days=20))
     make_event(title="Rally in Lyon", starts_at=timezone.now() + timedelta(days=3))
     html = client.get("/").content.decode()
@@ -119,6 +121,7 @@ def test_the_events_teaser_names_the_next_upcoming_event_or_offers_to_hear_of_on
 def test_the_alternatives_teaser_follows_the_directory(client: Client) -> None:
     Alternative.objects.all().delete()
     assert "being checked" in client.get("/").content.decode()
+    cache.clear()  # the teasers are kept for a minute
     Alternative.objects.create(name="Lumo", slug="lumo", published=True)
     Alternative.objects.create(name="Hidden", slug="hidden", published=False)
     Alternative.objects.create(name="Grok", slug="grok", published=True, stance=Stance.AVOID, reason_en="x")
@@ -236,7 +239,7 @@ def test_time_elements_carry_no_microseconds(client: Client) -> None:
         values = re.findall(r'<time datetime="([^"]+)"', html)
         assert values, path
         for value in values:
-            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value), (path, value)
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)", value), (path, value)
 
 
 def test_scrolling_tables_can_take_keyboard_focus(client: Client) -> None:
@@ -297,3 +300,21 @@ def test_by_country_is_sorted_by_count_then_name(client: Client) -> None:
     table = html[html.index('id="by-country-title"') :]
     names = re.findall(r"<tr><td>([^<]+)</td><td>", table)[:4]
     assert names == ["France", "Sweden", "Austria", "Germany"]
+
+
+def test_the_embed_has_a_main_landmark_a_heading_and_a_description(client: Client) -> None:
+    html = client.get("/embed/counter/").content.decode()
+    assert '<main class="embed-counter"' in html and "</main>" in html
+    assert '<h1 class="visually-hidden">QuitGPT counter</h1>' in html
+    assert '<meta name="description" content="The live QuitGPT counter' in html
+
+
+def test_an_event_nobody_has_joined_yet_does_not_say_going_zero(client: Client) -> None:
+    event = make_event(title="Fresh")
+    html = client.get(f"/events/{event.slug}/").content.decode()
+    assert "0 people confirmed" not in html and ">Going<" not in html
+
+
+def test_sign_in_pages_use_sentence_case_in_english(client: Client) -> None:
+    html = client.get("/accounts/login/").content.decode()
+    assert "Sign In" not in html and "Sign in" in html

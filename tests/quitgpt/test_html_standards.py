@@ -44,7 +44,11 @@ def _validate(tool: str, folder) -> subprocess.CompletedProcess:
 def test_every_public_page_passes_the_nu_html_checker(client: Client, tmp_path) -> None:
     tool = _checker()
     pledge = make_pledge(
-        status="confirmed", share_code="Html12345", first_name="Nora", wall_consent=True, message_approved=True
+        status="confirmed",
+        share_code="Html12345",
+        first_name="Nora",
+        wall_consent=True,
+        message_approved=True,
     )
     event = make_event(title="Rally, with a comma", starts_at=timezone.now() + timedelta(days=5))
     paths = [
@@ -69,6 +73,8 @@ def test_every_public_page_passes_the_nu_html_checker(client: Client, tmp_path) 
 
 def test_the_checker_itself_reports_an_error(tmp_path) -> None:
     tool = _checker()
-    (tmp_path / "bad.html").write_text('<!doctype html><html lang="en"><title>t</title><form action=""></form>')
+    (tmp_path / "bad.html").write_text(
+        '<!doctype html><html lang="en"><title>t</title><form action=""></form>'
+    )
     result = _validate(tool, tmp_path)
     assert result.returncode != 0 and "action" in result.stdout + result.stderr
