@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
+import subprocess  # nosec B404: starts our own dev server
 import sys
 import time
 import urllib.request
@@ -66,7 +66,7 @@ def main() -> None:
     if not base:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(  # noqa: S603
+        server = subprocess.Popen(  # noqa: S603  # nosec B603
             [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], cwd=ROOT
         )
         for _ in range(60):

@@ -142,7 +142,7 @@ def test_the_home_page_is_light_and_loads_nothing_from_other_hosts(live_server, 
         hosts.add(response.url.split("/")[2])
         try:
             sizes[response.url] = len(response.body())
-        except Exception:  # noqa: S110  # a redirect has no body
+        except Exception:  # a redirect has no body
             pass
 
     tab.on("response", on_response)

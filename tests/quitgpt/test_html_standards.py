@@ -32,7 +32,7 @@ def _checker() -> str:
 
 
 def _validate(tool: str, folder) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [tool, "--root", str(folder), "--match", "*.html", "--log", "WARNING"],
         capture_output=True,
         text=True,

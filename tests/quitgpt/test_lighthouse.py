@@ -23,7 +23,7 @@ def _lighthouse(url: str, out) -> dict:
         if IN_CI:
             pytest.fail("Lighthouse needs node, Chromium and `npm ci` (scripts/test.sh runs it)")
         missing("Lighthouse", "npm ci")
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [
             node,
             str(LIGHTHOUSE),
