@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from alternatives.models import Alternative, Stance
 from events.models import Event
-from pledges.models import Pledge, PledgeStatus
+from pledges.models import Supporter
 from pledges.services import SHARE_CODE_RE
 
 TEASER_ALTERNATIVES = 4
@@ -57,20 +57,15 @@ def _home_teasers() -> HomeTeasers:
 
 
 def inviter_first_name(code: str) -> str | None:
-    """The first name behind a share code, only if its owner chose to publish it (wall consent, approved
-    by a moderator, still confirmed); otherwise None and the page names nobody. None for unknown codes."""
+    """The first name behind a share code, only if its owner chose to publish it (on the wall: consent,
+    approved by a moderator, a pledge that counts); otherwise None and the page names nobody."""
     if not SHARE_CODE_RE.match(code or ""):
         return None
-    pledge = (
-        Pledge.objects.filter(
-            share_code=code,
-            status=PledgeStatus.CONFIRMED,
-            suspicious=False,
-            wall_consent=True,
-            message_approved=True,
-        )
+    supporter = (
+        Supporter.objects.on_wall()
+        .filter(pledges__share_code=code)
         .exclude(first_name="")
         .only("first_name")
         .first()
     )
-    return pledge.first_name if pledge else None
+    return supporter.first_name if supporter else None
