@@ -5,6 +5,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from quitgpt import views
 
 urlpatterns = [
@@ -22,6 +23,8 @@ urlpatterns += i18n_patterns(
     path("privacy/", views.privacy, name="privacy"),
     path("partners/", views.partners, name="partners"),
     path("r/<str:code>", views.referral, name="referral"),
+    # Before allauth's own: the same page, keeping `next` and counting the code as this session's MFA.
+    path("accounts/2fa/totp/activate/", accounts_views.activate_totp, name="mfa_activate_totp"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("pledges.urls")),
