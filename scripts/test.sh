@@ -54,7 +54,7 @@ if url.startswith(("postgres://", "postgresql://")):
 PYEOF
 # The browser checks' own tools (axe-core), pinned in package-lock.json; node_modules is not committed.
 if command -v npm >/dev/null; then
-  npm ci --no-audit --no-fund --silent >/dev/null
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
 fi
 $PY manage.py compile_translations >/dev/null
 echo "== ruff";        .venv/bin/ruff check . && .venv/bin/ruff format --check .
