@@ -63,30 +63,29 @@ def _axe_source() -> str:
     return AXE.read_text()
 
 
-def test_no_public_page_scrolls_sideways_or_has_an_axe_violation(live_server, browser) -> None:
+@pytest.mark.parametrize(("width", "height"), VIEWPORTS)
+@pytest.mark.parametrize("prefix", ["", "/fr"])
+def test_no_public_page_scrolls_sideways_or_has_an_axe_violation(
+    live_server, browser, width: int, height: int, prefix: str
+) -> None:
     axe = _axe_source()
-    pages = public_pages()
     problems: list[str] = []
-    for width, height in VIEWPORTS:
-        # bypass_csp lets the test inject axe; the pages' own policy stays strict for visitors.
-        context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
-        tab = context.new_page()
-        for path in pages:
-            for prefix in ("", "/fr"):
-                url = live_server.url + prefix + path
-                tab.goto(url)
-                scroll_width = tab.evaluate("document.documentElement.scrollWidth")
-                if scroll_width > width:
-                    problems.append(f"{width}px {prefix}{path}: scrollWidth {scroll_width}")
-                tab.add_script_tag(content=axe)
-                result = tab.evaluate(
-                    "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
-                    " return r.violations.map(v => ({id: v.id, impact: v.impact,"
-                    " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }"
-                )
-                for violation in result:
-                    problems.append(f"{width}px {prefix}{path}: {json.dumps(violation)}")
-        context.close()
+    # bypass_csp lets the test inject axe; the pages' own policy stays strict for visitors.
+    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+    tab = context.new_page()
+    for path in public_pages():
+        tab.goto(live_server.url + prefix + path)
+        scroll_width = tab.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            problems.append(f"{prefix}{path}: scrollWidth {scroll_width}")
+        tab.add_script_tag(content=axe)
+        result = tab.evaluate(
+            "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
+            " return r.violations.map(v => ({id: v.id, impact: v.impact,"
+            " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }"
+        )
+        problems.extend(f"{prefix}{path}: {json.dumps(violation)}" for violation in result)
+    context.close()
     assert not problems, "\n".join(problems)
 
 
