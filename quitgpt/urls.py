@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("r/<str:code>/seen.gif", views.referral_seen, name="referral_seen"),
+    path("api/openapi.json", views.openapi_json, name="openapi"),
     path("admin/", admin.site.urls),
     path("", include("tally.api_urls")),
     path("", include("alternatives.api_urls")),

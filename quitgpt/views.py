@@ -10,6 +10,8 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from quitgpt import campaign, health
+from quitgpt.openapi import openapi_document
+from quitgpt.security import safe_only
 from tally.selectors import people_joined_in_last_hour
 
 # A 1x1 transparent GIF: the referral landing page counts its visit by loading it (the page stays cacheable).
@@ -77,3 +79,12 @@ def privacy(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     overall, checks = health.run_checks()
     return JsonResponse({"status": overall, "checks": checks}, status=200 if overall == "ok" else 503)
+
+
+@safe_only
+@cache_control(public=True, max_age=3600)
+def openapi_json(request: HttpRequest) -> JsonResponse:
+    """The OpenAPI 3.1 description of the open data (quitgpt/openapi.py)."""
+    response = JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
