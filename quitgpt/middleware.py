@@ -4,6 +4,7 @@ import logging
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.middleware.gzip import GZipMiddleware
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
@@ -55,3 +56,15 @@ class UrlDecidesLanguageMiddleware:
         else:
             del response["Vary"]
         return response
+
+
+class HtmlGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware (with its BREACH mitigation: random padding in every compressed answer) for
+    HTML pages only. JSON, images and calendars are small or already compressed, and stay byte-for-byte
+    what clients and the open-data checks (schemathesis) read; static files come precompressed from
+    whitenoise."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        return super().process_response(request, response)

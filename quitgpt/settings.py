@@ -65,10 +65,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Compresses HTML and JSON (static files come precompressed from whitenoise). BREACH: Django's
-    # GZipMiddleware pads each response with random bytes (Heal The Breach), and the pages that hold a
-    # secret (CSRF token, private link) never reflect attacker input beside it.
-    "django.middleware.gzip.GZipMiddleware",
+    # Compresses HTML pages (static files come precompressed from whitenoise). BREACH: Django's gzip pads
+    # each answer with random bytes (Heal The Breach), and the pages that hold a secret (CSRF token,
+    # private link) never reflect attacker input beside it.
+    "quitgpt.middleware.HtmlGZipMiddleware",
     "accounts.middleware.PermissionsPolicyMiddleware",
     "quitgpt.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -217,6 +217,9 @@ def test_html_is_sent_compressed_to_clients_that_accept_it(client: Client) -> No
     body = gzip.decompress(response.content)
     assert b"<!doctype html>" in body
     assert len(response.content) < len(plain.content) / 2
+    # JSON stays as it is: small, cached, and read byte for byte by the open-data clients.
+    api = client.get("/api/tally", headers={"accept-encoding": "gzip"})
+    assert "Content-Encoding" not in api
 
 
 def test_no_public_form_posts_to_an_empty_action(client: Client) -> None:
