@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import time
 
-from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.authentication import get_authentication_records
 
+from accounts.links import AccountAdapter as SiteUrlAccountAdapter
 from accounts.selectors import staff_has_totp
 
 # A password typed this recently is fresh enough to set up a *first* authenticator without typing it again.
 FRESH_SIGN_IN_SECONDS = 300
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(SiteUrlAccountAdapter):
+    """ACCOUNT_ADAPTER: accounts.links' adapter (links from SITE_URL), plus the first-sign-in rule below."""
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """Not for setting up the first authenticator right after signing in: the password was just given,
         and there is no second factor yet to protect. Every other sensitive change still asks."""
