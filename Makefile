@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install setup lint format messages bench bench-tally faults scale bench-updates clean
+.PHONY: run test install setup lint format messages bench bench-tally faults scale bench-updates screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ format: install
 messages: install
 	$(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=bench --ignore=tests
 	$(PY) manage.py compile_translations
+
+## Every public page, English and French, at 390 and 1280 px, into screenshots/ (needs Chromium).
+screenshots: setup
+	$(PY) scripts/screenshots.py
 
 ## On demand, never in the suite (see bench/README.md): the viral-day web benchmark against a bare Django app,
 ## the tally job benchmark, the fault scenarios, two web nodes behind HAProxy.

@@ -40,6 +40,32 @@ def admin_login(request: HttpRequest, extra_context: dict | None = None) -> Http
     return HttpResponseRedirect(f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_url})}")
 
 
+MFA_NEXT_KEY = "accounts_mfa_next"
+
+
+def activate_totp(request: HttpRequest) -> HttpResponse:
+    """allauth's "set up an authenticator" page, which keeps where the organiser was going: the code they
+    just entered proves the authenticator (recorded as this session's MFA step, so the admin does not ask
+    for another code a minute later), and the recovery-codes page then offers the way on to `next`."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.views import activate_totp as allauth_activate_totp
+
+    next_url = request.GET.get("next", "")
+    response = allauth_activate_totp(request)
+    if request.method == "POST" and response.status_code == 302 and request.user.is_authenticated:
+        totp = Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).first()
+        if totp is not None:
+            record_authentication(
+                request, request.user, "mfa", id=totp.pk, type=totp.type, reauthenticated=True
+            )
+            safe = url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+            request.session[MFA_NEXT_KEY] = next_url if safe and next_url else reverse("admin:index")
+    return response
+
+
 @require_safe
 @login_required
 def index(request: HttpRequest) -> HttpResponse:

@@ -76,7 +76,10 @@ def event_ics(events: Iterable[tuple[Event, str]], *, calendar_name: str, site_u
         if event.latitude is not None and event.longitude is not None:
             item.add("geo", (float(event.latitude), float(event.longitude)))
         item.add("url", url)
-        item.add("status", ICS_STATUS[EventStatus(event.status)])
+        status = ICS_STATUS[EventStatus(event.status)]
+        if status == "CONFIRMED" and event.details_to_confirm:
+            status = "TENTATIVE"  # the time and place are still to be confirmed: calendars should say so
+        item.add("status", status)
         item.add("sequence", event.sequence)
         item.add("last-modified", _utc(event.updated_at))
         cal.add_component(item)

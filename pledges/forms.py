@@ -85,6 +85,24 @@ class PledgeForm(HoneypotMixin, forms.Form):
         return value if re.fullmatch(r"[A-Za-z0-9_-]{6,16}", value or "") else ""
 
 
+class QuickPledgeForm(PledgeForm):
+    """The short form of the home page and the referral landing: what you did and your email. Name,
+    country, message and consents are optional later steps (the manage link in the confirmation email)."""
+
+    quick = forms.CharField(widget=forms.HiddenInput, initial="1", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "country", "message", "wall_consent", "updates_consent"):
+            del self.fields[name]
+        self.fields["email"].help_text = _("We send you a link to confirm. Never shown.")
+
+
+def pledge_form_for(data) -> PledgeForm:
+    """The form that a POST to the pledge page came from: the short one (a `quick` field) or the full one."""
+    return QuickPledgeForm(data) if data.get("quick") else PledgeForm(data)
+
+
 class SupporterDetailsForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")

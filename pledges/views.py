@@ -18,7 +18,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
 from pledges import selectors, services
-from pledges.forms import PledgeForm
+from pledges.forms import PledgeForm, pledge_form_for
 from pledges.models import Pledge, PledgeStatus, Supporter
 from pledges.rules import signing_rules
 from pledges.self_service import SelfServicePage, self_service
@@ -42,7 +42,7 @@ def pledge(request: HttpRequest) -> HttpResponse:
     rules = signing_rules()
     if rules.config.signing_paused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)
-    form = PledgeForm(request.POST)
+    form = pledge_form_for(request.POST)
     if form.is_bot:  # the same answer as a real pledge; nothing saved, nothing sent
         return HttpResponseRedirect(reverse("pledges:check_email"), status=303)
     if not form.is_valid():
@@ -52,11 +52,11 @@ def pledge(request: HttpRequest) -> HttpResponse:
         services.pledge_create(
             email=data["email"],
             kinds=data["kinds"],
-            country=data["country"],
-            first_name=data["first_name"],
-            message=data["message"],
-            wall_consent=data["wall_consent"],
-            updates_consent=data["updates_consent"],
+            country=data.get("country", ""),
+            first_name=data.get("first_name", ""),
+            message=data.get("message", ""),
+            wall_consent=data.get("wall_consent", False),
+            updates_consent=data.get("updates_consent", False),
             language=get_language() or "en",
             referral_code=data["ref"],
             ip=client_ip(request),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.middleware.gzip import GZipMiddleware
 from django.utils.translation import gettext as _
 
 from quitgpt.outage import DATABASE_DOWN, database_unavailable_response
@@ -72,3 +73,15 @@ class UrlDecidesLanguageMiddleware:
         else:
             del response["Vary"]
         return response
+
+
+class HtmlGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware (with its BREACH mitigation: random padding in every compressed answer) for
+    HTML pages only. JSON, images and calendars are small or already compressed, and stay byte-for-byte
+    what clients and the open-data checks (schemathesis) read; static files come precompressed from
+    whitenoise."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        return super().process_response(request, response)

@@ -69,6 +69,10 @@ MIDDLEWARE = [
     # First: a stored public page answers before the rest of the chain runs (quitgpt.pagecache).
     "quitgpt.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Compresses HTML pages (static files come precompressed from whitenoise). BREACH: Django's gzip pads
+    # each answer with random bytes (Heal The Breach), and the pages that hold a secret (CSRF token,
+    # private link) never reflect attacker input beside it.
+    "quitgpt.middleware.HtmlGZipMiddleware",
     "accounts.middleware.PermissionsPolicyMiddleware",
     "quitgpt.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -195,7 +199,8 @@ ACCOUNT_FORMS = {
     "request_login_code": "accounts.forms.RequestLoginCodeForm",
 }
 # allauth's emails (codes, notices) are owed through the outbox and sent by a task, so a request never
-# waits on SMTP; their links start with SITE_URL, not the request's Host (accounts.adapter, accounts.links).
+# waits on SMTP; their links start with SITE_URL, not the request's Host (accounts.adapter, accounts.links);
+# organisers' first sign-in: accounts.adapter.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_SIGNUP_FIELDS = ["email*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"

@@ -9,6 +9,8 @@ need_apt=()
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v xgettext >/dev/null || need_apt+=(gettext)
 command -v docker-compose >/dev/null || need_apt+=(docker-compose)
+command -v npm >/dev/null || need_apt+=(npm)
+command -v java >/dev/null || need_apt+=(default-jre-headless)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "== installing ${need_apt[*]}"
@@ -50,6 +52,10 @@ if url.startswith(("postgres://", "postgresql://")):
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
 PYEOF
+# The browser checks' own tools (axe-core), pinned in package-lock.json; node_modules is not committed.
+if command -v npm >/dev/null; then
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
 $PY manage.py compile_translations >/dev/null
 echo "== ruff";        .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "== import contracts"; .venv/bin/lint-imports --no-cache

@@ -18,11 +18,13 @@ class ReportedTallyAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = [
         "source",
+        "source_fr",
         "count",
         "date",
         "kind",
         "evidence_url",
         "note",
+        "note_fr",
         "verified",
         "active",
         "entered_by",

@@ -14,22 +14,23 @@ WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 36
 
 
-def _nice_ceiling(value: int) -> int:
-    """The smallest 1, 2 or 5 times a power of ten that is >= value (at least 1)."""
-    if value <= 1:
-        return 1
+def axis_ticks(value: int, *, most: int = 4) -> list[int]:
+    """Whole-number y-axis ticks from 0: a step of 1, 2 or 5 times a power of ten, at most `most` steps,
+    the last at or above `value` (a top of 5 gives 0, 2, 4, 6: never a half step like 0/2/5)."""
+    value = max(value, 1)
     power = 1
-    while power * 10 < value:
+    while True:
+        for step in (1, 2, 5):
+            if -(-value // (step * power)) <= most:
+                count = -(-value // (step * power))
+                return [i * step * power for i in range(count + 1)]
         power *= 10
-    for step in (1, 2, 5, 10):
-        if step * power >= value:
-            return step * power
-    return 10 * power  # pragma: no cover
 
 
 def daily_chart_svg(points: list[tuple[date, int]], *, language: str = "en") -> SafeString:
     """Bars of people confirmed per day, with a title and description for screen readers."""
-    top = _nice_ceiling(max((n for _day, n in points), default=0))
+    ticks = axis_ticks(max((n for _day, n in points), default=0))
+    top = ticks[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(points), 1)
     title = escape(_("People confirmed per day"))
@@ -50,9 +51,9 @@ def daily_chart_svg(points: list[tuple[date, int]], *, language: str = "en") -> 
         f'role="img" aria-labelledby="tally-chart-title tally-chart-desc">',
         f'<title id="tally-chart-title">{title}</title><desc id="tally-chart-desc">{desc}</desc>',
     ]
-    for fraction in (0, 0.5, 1):
-        y = TOP + plot_h * (1 - fraction)
-        label = escape(number_format(int(top * fraction), force_grouping=True))
+    for tick in ticks:
+        y = TOP + plot_h * (1 - tick / top)
+        label = escape(number_format(tick, force_grouping=True))
         parts.append(
             f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
             f'stroke="#ccc" stroke-width="1"/>'

@@ -25,9 +25,19 @@ from tally.snapshot import tally_snapshot_publish
 logger = logging.getLogger(__name__)
 
 CAMPAIGN_SOURCE = "QuitGPT campaign announcement"
+CAMPAIGN_SOURCE_FR = "Annonce de la campagne QuitGPT"
+CAMPAIGN_NOTE_FR = (
+    "Personnes ayant résilié ou annoncé leur résiliation, selon la campagne (plus de 1,5 million). "
+    "Non vérifié ; date approximative (autour de la manifestation du 3 mars)."
+)
 
 
 def load() -> str:
+    existing = ReportedTally.objects.filter(source=CAMPAIGN_SOURCE, note_fr="").first()
+    if existing is not None:  # loaded before the French text existed
+        ReportedTally.objects.filter(pk=existing.pk).update(
+            source_fr=CAMPAIGN_SOURCE_FR, note_fr=CAMPAIGN_NOTE_FR
+        )
     if not ReportedTally.objects.filter(source=CAMPAIGN_SOURCE).exists():
         reported_tally_save(
             reported=ReportedTally(
@@ -40,6 +50,8 @@ def load() -> str:
                     "People who cancelled or posted about cancelling, as claimed by the campaign (more than "
                     "1.5 million). Unverified; date approximate (around the 3 March protest)."
                 ),
+                source_fr=CAMPAIGN_SOURCE_FR,
+                note_fr=CAMPAIGN_NOTE_FR,
                 verified=False,
             ),
             actor=None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -33,30 +34,67 @@ def badge_svg(total: int, language: str) -> str:
     )
 
 
+FONT_PATH = settings.BASE_DIR / "static" / "fonts" / "inter-latin-wght-normal.woff2"
+NIGHT, SUN, RED, WHITE, MUTED = "#17161f", "#ffc94d", "#b3001b", "#ffffff", "#d3d1dc"
+
+
+def og_font(size: int, weight: int = 800):
+    """The site's typeface (Inter, variable, covering Latin and French) at `size` px and `weight`."""
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(str(FONT_PATH), size)
+    font.set_variation_by_axes([weight])
+    return font
+
+
+def _logo(draw, x: int, y: int, size: int) -> None:
+    """The logo mark (static/img/logo.svg): a red square, a chat bubble, crossed out."""
+    k = size / 100
+    draw.rounded_rectangle((x, y, x + size, y + size), radius=22 * k, fill=RED)
+    w = max(int(7 * k), 2)
+    draw.rounded_rectangle(
+        (x + 17 * k, y + 27 * k, x + 83 * k, y + 70 * k), radius=9 * k, outline=WHITE, width=w
+    )
+    draw.polygon([(x + 32 * k, y + 68 * k), (x + 47 * k, y + 68 * k), (x + 32 * k, y + 82 * k)], fill=WHITE)
+    draw.line((x + 18 * k, y + 84 * k, x + 84 * k, y + 18 * k), fill=RED, width=int(17 * k))
+    draw.line((x + 20 * k, y + 82 * k, x + 82 * k, y + 20 * k), fill=WHITE, width=w)
+
+
+def _fit(draw, text: str, size: int, weight: int, width: int):
+    """The font at `size`, shrunk until `text` fits in `width` px (long translations stay on the card)."""
+    font = og_font(size, weight)
+    while size > 16 and draw.textlength(text, font=font) > width:
+        size -= 2
+        font = og_font(size, weight)
+    return font
+
+
 def og_png(total: int, language: str) -> bytes:
-    """1200x630 PNG with the figure; cached per shown value and language (drawing takes ~50 ms)."""
+    """1200x630 PNG with the figure, in the brand and its typeface; cached per shown value and language
+    (drawing takes ~50 ms)."""
     shown = tally_display(total, language)
-    key = f"tally:og:{language}:{shown}"
+    key = f"tally:og:v2:{language}:{shown.encode().hex()}"
     try:
         png = cache.get(key)
     except Exception:
         png = None
     if png is not None:
         return png
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw
 
-    image = Image.new("RGB", OG_SIZE, "#ffffff")
+    image = Image.new("RGB", OG_SIZE, NIGHT)
     draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, OG_SIZE[0], 24), fill="#a3001b")
-    draw.text((80, 80), "QuitGPT", font=ImageFont.load_default(size=64), fill="#1b1b1f")
-    draw.text((80, 190), shown, font=ImageFont.load_default(size=200), fill="#a3001b")
-    draw.text(
-        (80, 440),
-        _("people have quit ChatGPT or shared the boycott"),
-        font=ImageFont.load_default(size=44),
-        fill="#1b1b1f",
-    )
-    draw.text((80, 520), _("Join them: quit ChatGPT."), font=ImageFont.load_default(size=40), fill="#4a4a55")
+    inner = OG_SIZE[0] - 160
+    _logo(draw, 80, 70, 72)
+    draw.text((172, 78), "Quit", font=og_font(56, 850), fill=WHITE)
+    quit_w = draw.textlength("Quit", font=og_font(56, 850))
+    draw.text((172 + quit_w, 78), "GPT", font=og_font(56, 850), fill=RED)
+    draw.text((80, 180), shown, font=_fit(draw, shown, 190, 850, inner), fill=SUN)
+    label = _("people have quit ChatGPT or shared the boycott")
+    draw.text((80, 420), label, font=_fit(draw, label, 46, 700, inner), fill=WHITE)
+    call = _("Join them: quit ChatGPT.")
+    draw.text((80, 500), call, font=_fit(draw, call, 40, 500, inner), fill=MUTED)
+    draw.rectangle((0, OG_SIZE[1] - 16, OG_SIZE[0], OG_SIZE[1]), fill=RED)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     png = out.getvalue()

@@ -17,7 +17,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from pledges.models import PledgeKind, Supporter
@@ -127,6 +127,9 @@ class ReportedTally(TimeStampedModel):
     """A number counted elsewhere, entered by an organiser: e.g. cancellations announced on social media."""
 
     source = models.CharField(_("source"), max_length=200, help_text=_("Who counted, and where."))
+    source_fr = models.CharField(
+        _("source (French)"), max_length=200, blank=True, help_text=_("Empty: the English is shown.")
+    )
     count = models.PositiveBigIntegerField(_("count"))
     date = models.DateField(_("date"), help_text=_("When this number was counted or announced."))
     kind = models.CharField(
@@ -134,6 +137,7 @@ class ReportedTally(TimeStampedModel):
     )
     evidence_url = models.URLField(_("evidence link"), max_length=500, blank=True)
     note = models.TextField(_("note"), blank=True)
+    note_fr = models.TextField(_("note (French)"), blank=True, help_text=_("Empty: the English is shown."))
     verified = models.BooleanField(
         _("verified"), default=False, help_text=_("Tick only when an organiser checked the evidence.")
     )
@@ -157,6 +161,15 @@ class ReportedTally(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.count}"
+
+    @property
+    def display_source(self) -> str:
+        """The source in the active language (French when given, English otherwise)."""
+        return self.source_fr if translation.get_language() == "fr" and self.source_fr else self.source
+
+    @property
+    def display_note(self) -> str:
+        return self.note_fr if translation.get_language() == "fr" and self.note_fr else self.note
 
 
 class Recount(models.Model):

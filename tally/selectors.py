@@ -194,3 +194,34 @@ def latest_recount() -> Recount | None:
 
 def reported_tallies() -> list[ReportedTally]:
     return list(ReportedTally.objects.filter(active=True).order_by("-date", "-id"))
+
+
+def people_joined_in_last_hour() -> int | None:
+    """How many more people the published count holds than an hour ago, from the tally's own snapshots
+    (a snapshot is written whenever the figures change, and a week of them is kept). None when that is
+    not honestly known or not worth saying: no snapshot an hour old, the figures are stale (the job has
+    not confirmed them for TALLY_STALE_SECONDS), or the count did not grow."""
+    key = "tally:joined-last-hour"
+    try:
+        cached = cache.get(key)
+    except Exception:
+        cached = None
+    if cached is not None:
+        return cached or None
+    now = timezone.now()
+    latest = TallySnapshot.objects.order_by("-id").only("people", "checked_at").first()
+    before = (
+        TallySnapshot.objects.filter(created_at__lte=now - timedelta(hours=1))
+        .order_by("-created_at")
+        .only("people")
+        .first()
+    )
+    joined = 0
+    if latest is not None and before is not None:
+        fresh = (now - latest.checked_at).total_seconds() <= settings.TALLY_STALE_SECONDS
+        joined = max(latest.people - before.people, 0) if fresh else 0
+    try:
+        cache.set(key, joined, 60)
+    except Exception:  # noqa: S110  # nosec B110
+        pass
+    return joined or None

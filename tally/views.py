@@ -88,10 +88,14 @@ def how_we_count(request: HttpRequest) -> HttpResponse:
         "chart": daily_chart_svg(per_day, language=translation.get_language()),
         "daily": [row for row in per_day if row[1]][-14:],
         "held": tally.get("held", {}),
-        "by_country": [
-            (countries.name(code) if code != "--" else "", n)
-            for code, n in sorted(tally.get("by_country", {}).items(), key=lambda kv: -kv[1])[:20]
-        ],
+        # Most supporters first; equal counts by the country's name in this language, not by ISO code.
+        "by_country": sorted(
+            (
+                (countries.name(code) if code != "--" else "", n)
+                for code, n in tally.get("by_country", {}).items()
+            ),
+            key=lambda row: (-row[1], row[0] == "", row[0].casefold()),
+        )[:20],
     }
     return render(request, "tally/how_we_count.html", context)
 

@@ -13,3 +13,33 @@ def translated_path(context: template.Context, language: str) -> str:
     if request is None:
         return "/" if language == "en" else f"/{language}/"
     return translate_url(request.get_full_path(), language)
+
+
+@register.simple_tag
+def icon(name: str, css_class: str = "") -> str:
+    """An inline SVG icon from quitgpt.icons (aria-hidden: pair it with visible text)."""
+    from django.utils.safestring import mark_safe
+
+    from quitgpt.icons import icon_svg
+
+    return mark_safe(icon_svg(name, css_class))  # noqa: S308  # nosec B308 B703: our own constant markup
+
+
+@register.simple_tag(takes_context=True)
+def page_path(context: template.Context, language: str) -> str:
+    """This page's path (no query string) in `language`: for the canonical and hreflang links."""
+    request = context.get("request")
+    if request is None:
+        return "/" if language == "en" else f"/{language}/"
+    return translate_url(request.path, language)
+
+
+@register.filter(expects_localtime=True)
+def iso_datetime(value) -> str:
+    """A `<time datetime>` value: ISO 8601 to the second with the active zone's offset (as `date:'c'`,
+    without the microseconds that the HTML checker refuses)."""
+    from datetime import datetime
+
+    if not isinstance(value, datetime):
+        return ""
+    return value.replace(microsecond=0).isoformat()

@@ -109,35 +109,54 @@ def test_a_recovery_code_stands_in_for_a_lost_authenticator(client: Client) -> N
     assert client.get("/admin/").status_code == 200
 
 
-def test_an_organiser_sets_up_totp_with_recovery_codes_and_then_reaches_the_admin(client: Client) -> None:
+def test_an_organiser_sets_up_totp_and_reaches_the_admin_in_four_screens(client: Client) -> None:
+    """Sign in, set up the authenticator, save the recovery codes, the admin: `next` kept throughout."""
     organiser = make_organiser()
-    client.post("/accounts/login/", {"login": organiser.email, "password": PASSWORD})
-    setup = client.get("/admin/")
-    assert setup["Location"].startswith("/accounts/2fa/totp/activate/")
-    # allauth asks for the password again before changing the account's security.
-    reauth = client.get(setup["Location"])
-    assert reauth["Location"].startswith("/accounts/reauthenticate/")
-    response = client.post(reauth["Location"], {"password": PASSWORD})
-    assert response["Location"] == setup["Location"]
-    page = client.get(setup["Location"])
-    assert page.status_code == 200
-    html = page.content.decode()
+    screens = []
+    login = client.get("/admin/", follow=True)  # screen 1: the sign-in form, with next=/admin/
+    screens.append(login.request["PATH_INFO"])
+    assert login.request["QUERY_STRING"] == "next=%2Fadmin%2F"
+    response = client.post(
+        "/accounts/login/?next=%2Fadmin%2F", {"login": organiser.email, "password": PASSWORD}
+    )
+    setup = client.get(response["Location"], follow=True)  # screen 2: the QR code (no second password)
+    screens.append(setup.request["PATH_INFO"])
+    assert setup.request["PATH_INFO"] == "/accounts/2fa/totp/activate/"
+    assert setup.request["QUERY_STRING"] == "next=%2Fadmin%2F"
+    html = setup.content.decode()
     assert 'src="data:image/svg+xml;base64,' in html  # the QR code, allowed by img-src data:
     secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', html) or re.search(
         r'value="([A-Z2-7]{32})"', html
     )
     assert secret
-    response = client.post(setup["Location"], {"code": totp_code(secret.group(1))})
-    assert response.status_code == 302
-    assert response["Location"] == "/accounts/2fa/recovery-codes/"
+    response = client.post(
+        "/accounts/2fa/totp/activate/?next=%2Fadmin%2F", {"code": totp_code(secret.group(1))}
+    )
+    codes = client.get(response["Location"], follow=True)  # screen 3: the recovery codes, and the way on
+    screens.append(codes.request["PATH_INFO"])
+    assert codes.request["PATH_INFO"] == "/accounts/2fa/recovery-codes/"
     kinds = set(Authenticator.objects.filter(user=organiser).values_list("type", flat=True))
     assert kinds == {"totp", "recovery_codes"}
-    # Setting TOTP up is not signing in with it: the next admin page asks for a (fresh) code.
-    response = client.get("/admin/")
-    assert response["Location"].startswith("/accounts/2fa/reauthenticate/")
-    with time_machine.travel(timezone.now() + timedelta(seconds=31)):
-        response = client.post(response["Location"], {"code": totp_code(secret.group(1))})
-        assert client.get("/admin/").status_code == 200
+    onward = re.search(
+        r'<a class="button" href="([^"]+)">I have saved them: continue</a>', codes.content.decode()
+    )
+    assert onward and onward.group(1) == "/admin/"
+    admin_page = client.get(onward.group(1))  # screen 4: the admin, without another code
+    screens.append("/admin/")
+    assert admin_page.status_code == 200
+    assert len(screens) == 4
+
+
+def test_a_foreign_next_is_not_offered_after_setting_up_totp(client: Client) -> None:
+    organiser = make_organiser()
+    client.post("/accounts/login/", {"login": organiser.email, "password": PASSWORD})
+    html = client.get("/accounts/2fa/totp/activate/?next=https://evil.example/").content.decode()
+    secret = re.search(r'value="([A-Z2-7]{32})"', html)
+    response = client.post(
+        "/accounts/2fa/totp/activate/?next=https://evil.example/", {"code": totp_code(secret.group(1))}
+    )
+    codes = client.get(response["Location"], follow=True).content.decode()
+    assert "evil.example" not in codes and 'href="/admin/">I have saved them: continue' in codes
 
 
 def test_an_idle_organiser_is_signed_out_after_30_minutes(client: Client, mfa_login) -> None:

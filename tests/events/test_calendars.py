@@ -125,3 +125,17 @@ def test_only_published_events_have_a_calendar_file(client) -> None:
     draft = make_event(published=False)
     assert client.get(f"/events/{draft.slug}.ics").status_code == 404
     assert Event.objects.filter(slug=draft.slug).exists()
+
+
+def test_it_escapes_commas_and_semicolons_in_the_event_name_per_rfc_5545(client) -> None:
+    event = make_event(title="Rally, march; and vigil")
+    content = client.get(f"/events/{event.slug}.ics").content
+    assert b"SUMMARY:Rally\\, march\\; and vigil" in content
+    [vevent] = parse(client.get(f"/events/{event.slug}.ics")).walk("VEVENT")
+    assert str(vevent["SUMMARY"]) == "Rally, march; and vigil"
+
+
+def test_an_event_whose_time_is_to_be_confirmed_is_tentative_in_calendars(client) -> None:
+    event = make_event(title="Soon", details_to_confirm=True)
+    [vevent] = parse(client.get(f"/events/{event.slug}.ics")).walk("VEVENT")
+    assert str(vevent["STATUS"]) == "TENTATIVE"

@@ -62,7 +62,7 @@ def test_the_wall_is_cacheable_and_sets_no_cookie(client) -> None:
     assert not response.cookies
 
 
-def test_the_thank_you_page_has_share_links_with_the_referral_code_and_utm_tags(client) -> None:
+def test_the_thank_you_page_has_share_links_with_the_short_referral_link(client) -> None:
     pledge = make_pledge(status="confirmed", share_code="Share1234")
     html = client.get(f"/pledge/thanks/{pledge.share_code}/").content.decode()
     for network in (
@@ -77,12 +77,12 @@ def test_the_thank_you_page_has_share_links_with_the_referral_code_and_utm_tags(
         assert network in html, network
     assert "mailto:?subject=" in html
     assert "Copy link" in html and "data-copy=" in html
-    share = "http://127.0.0.1:8000/pledge/?ref=Share1234&amp;utm_source=copy&amp;utm_medium=share&amp;utm_campaign=quitgpt"
-    assert share in html
-    assert unquote("ref%3DShare1234%26utm_source%3Dbluesky") in unquote(html)
+    assert 'value="http://127.0.0.1:8000/r/Share1234"' in html
+    assert "utm_" not in html
+    assert unquote("https%3A%2F%2F") not in html or "http://127.0.0.1:8000/r/Share1234" in unquote(html)
 
 
-def test_each_share_link_carries_its_network_as_utm_source(client) -> None:
+def test_each_share_link_carries_the_short_link_and_three_come_first(client) -> None:
     import re
 
     pledge = make_pledge(status="confirmed", share_code="Share1234")
@@ -101,7 +101,17 @@ def test_each_share_link_carries_its_network_as_utm_source(client) -> None:
         target = unquote(unquote(href.replace("&amp;", "&")))
         query = parse_qs(urlsplit(target[target.index("http", 8) :]).query) if key != "email" else {}
         if key != "email":
-            assert query["ref"] == ["Share1234"] and query["utm_source"][0].startswith(key)
+            assert (
+                target.endswith("/r/Share1234") or "/r/Share1234&" in target or "/r/Share1234 " in target
+            ), key
+            assert not query.get("utm_source")
+    first, more = html.split('class="share-more"', 1)
+    assert [k for k, _ in re.findall(r'class="button secondary share-(\w+)" href="([^"]+)"', first)] == [
+        "whatsapp",
+        "bluesky",
+        "facebook",
+    ]
+    assert "share-mastodon" in more and "share-email" in more
 
 
 def test_an_unknown_thank_you_page_is_a_404(client) -> None:
@@ -174,8 +184,10 @@ def test_private_pages_are_kept_out_of_search_engines(client) -> None:
     assert "og:url" not in html
 
 
-def test_the_thank_you_page_offers_copy_paste_embeds_of_the_live_counter(client) -> None:
+def test_the_partners_page_offers_copy_paste_embeds_of_the_live_counter(client) -> None:
     pledge = make_pledge(status="confirmed", share_code="Embed1234")
-    html = client.get(f"/pledge/thanks/{pledge.share_code}/").content.decode()
+    thanks = client.get(f"/pledge/thanks/{pledge.share_code}/").content.decode()
+    assert "/embed/counter/" not in thanks  # the thank-you page ends on sharing, not developer snippets
+    html = client.get("/partners/").content.decode()
     assert '&lt;iframe src="http://127.0.0.1:8000/embed/counter/?lang=en"' in html
     assert "/badge.svg?lang=en" in html

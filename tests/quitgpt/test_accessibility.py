@@ -41,6 +41,15 @@ def contrast(a: str, b: str) -> float:
         ("accent-ink", "accent"),  # button labels
         ("ok", "paper"),
         ("warn", "paper"),
+        # The brand palette (static/README.md): the hero band, rose and green panels, hover states.
+        ("on-night", "night"),
+        ("night-muted", "night"),
+        ("sun", "night"),
+        ("accent-dark", "accent-soft"),
+        ("accent", "accent-soft"),
+        ("accent-ink", "accent-dark"),
+        ("ok", "ok-soft"),
+        ("ink", "accent-soft"),
     ],
 )
 def test_text_colours_meet_wcag_aa_on_their_backgrounds(text: str, background: str) -> None:

@@ -69,7 +69,7 @@ def test_how_we_count_explains_the_sources_the_held_pledges_the_recount_and_the_
     assert '<svg class="tally-chart"' in html
     assert '<title id="tally-chart-title">People confirmed per day</title>' in html
     assert 'href="/api/tally/daily.csv"' in html
-    assert "/embed/counter/?lang=en" in html
+    assert 'href="/partners/"' in html  # the embed snippets live on the partners page
 
 
 def test_how_we_count_shows_a_repaired_drift(client: Client, published) -> None:
