@@ -121,6 +121,7 @@ def supporter_erase(*, supporter: Supporter) -> None:
             email_normalised=f"erased-{supporter.pk}",
             manage_salt="",
             manage_token_hash="",  # nosec B106 - clearing, not a password
+            receipt_secret="",  # nosec B106 - the commitment can no longer be tied to them
             tally_dirty=True,
         )
 
@@ -149,6 +150,7 @@ def pledges_anonymise_all(*, actor: Any | None = None) -> int:
             email_normalised=Concat(Value("erased-"), Cast("id", CharField())),
             manage_salt="",
             manage_token_hash="",  # nosec B106 - clearing, not a password
+            receipt_secret="",  # nosec B106 - the commitment can no longer be tied to them
             tally_dirty=True,
         )
         audit_record(actor=actor, action="pledges.anonymise_all", details={"count": count})

@@ -12,6 +12,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils.crypto import salted_hmac
 
 from pledges.models import Supporter
+from tally.receipts import receipt_fields
 
 
 # --- Supporters and their private manage link ----------------------------------------------------------
@@ -35,7 +36,7 @@ def _new_manage_fields() -> dict[str, str]:
 
 def _supporter_for(email_normalised: str) -> Supporter:
     supporter, _created = Supporter.objects.get_or_create(
-        email_normalised=email_normalised, defaults=_new_manage_fields()
+        email_normalised=email_normalised, defaults={**_new_manage_fields(), **receipt_fields()}
     )
     if not supporter.manage_salt:
         fields = _new_manage_fields()

@@ -183,3 +183,20 @@ class Recount(models.Model):
     @property
     def clean(self) -> bool:
         return self.mismatched_buckets == 0 and self.mismatched_counters == 0
+
+
+from tally.log_models import LogEntry, LogNode, LogSigningKey, SignedTreeHead  # noqa: E402
+
+__all__ = [
+    "HeldState",
+    "LogEntry",
+    "LogNode",
+    "LogSigningKey",
+    "Recount",
+    "ReportedTally",
+    "SignedTreeHead",
+    "SupporterTally",
+    "TallyBucket",
+    "TallyCounter",
+    "TallySnapshot",
+]

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from pledges.models import PledgeKind
+from tally.log import log_sign_head, log_summary
 from tally.models import ReportedTally, TallyCounter, TallySnapshot
 from tally.rules import HELD, utc_day
 
@@ -44,6 +45,7 @@ def _snapshot_figures() -> tuple[int, int, dict[str, Any]]:
             }
         )
     data = {"by_kind": by_kind, "by_country": by_country, "by_source": by_source, "held": held}
+    data["log"] = log_summary()
     return people, reported, data
 
 
@@ -52,6 +54,7 @@ def tally_snapshot_publish() -> tuple[TallySnapshot, bool]:
     Returns the snapshot and whether it is new. Reads only the small counter table."""
     from tally.selectors import cache_snapshot
 
+    log_sign_head()  # a signed head for whatever the runs appended, before the figures that cite it
     people, reported, data = _snapshot_figures()
     now = timezone.now()
     latest = TallySnapshot.objects.order_by("-id").first()
