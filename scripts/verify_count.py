@@ -160,14 +160,15 @@ def verify_head_signature(head: dict, keys: dict[str, bytes]) -> tuple[bool, str
 # --- Talking to the site ----------------------------------------------------------------------------------
 class Site:
     def __init__(self, base: str, timeout: float) -> None:
+        if urllib.parse.urlsplit(base).scheme not in ("http", "https"):
+            raise SystemExit(f"the site's address must start with http:// or https://, not {base!r}")
         self.base = base.rstrip("/")
         self.timeout = timeout
 
     def get(self, path: str, **params: object) -> dict:
         url = self.base + path + ("?" + urllib.parse.urlencode(params) if params else "")
-        request = urllib.request.Request(
-            url, headers={"Accept": "application/json", "User-Agent": "verify_count"}
-        )
+        headers = {"Accept": "application/json", "User-Agent": "verify_count"}
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310  # nosec B310 (http/https only)
         with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310  # nosec B310
             return json.loads(response.read())
 
