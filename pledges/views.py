@@ -28,6 +28,7 @@ from pledges.forms import PledgeForm, SupporterDetailsForm
 from pledges.models import Pledge, PledgeSettings, PledgeStatus, Supporter
 from quitgpt.net import client_ip
 from quitgpt.security import same_origin_post
+from tally.receipts import receipt_from_token, receipt_token
 
 WALL_PAGE_SIZE = 50
 
@@ -112,7 +113,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             return _private(render(request, "pledges/rejected.html"))
         confirmed = services.pledge_confirm(token=token)
         if confirmed is not None and confirmed.status == PledgeStatus.CONFIRMED:
-            return _private(redirect("pledges:thanks", code=confirmed.share_code, permanent=False))
+            thanks_url = reverse("pledges:thanks", kwargs={"code": confirmed.share_code})
+            receipt = receipt_token(confirmed.supporter_id)  # the thank-you page shows the receipt once
+            return _private(HttpResponseRedirect(f"{thanks_url}?receipt={receipt}"))
         return _private(render(request, "pledges/link_invalid.html", status=404))
     pending = selectors.pending_pledges_of(found.supporter_id)
     if not pending and found.status == PledgeStatus.CONFIRMED:
@@ -129,7 +132,9 @@ def thanks(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     if not Pledge.objects.filter(share_code=code, status=PledgeStatus.CONFIRMED).exists():
         raise Http404
-    return render(request, "pledges/thanks.html", {"share_code": code})
+    receipt = receipt_from_token(request.GET.get("receipt"))
+    response = render(request, "pledges/thanks.html", {"share_code": code, "receipt": receipt})
+    return _private(response) if receipt else response
 
 
 @require_safe

@@ -11,7 +11,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from tally import log
@@ -169,3 +171,10 @@ def verifier_script(request: HttpRequest) -> HttpResponse:
     response["Access-Control-Allow-Origin"] = "*"
     patch_cache_control(response, public=True, max_age=3600)
     return response
+
+
+@require_safe
+@cache_control(public=True, max_age=300)
+def verify_page(request: HttpRequest) -> HttpResponse:
+    """Works for anyone, signed in or not: the checks run in the visitor's browser (static/js/verify.js)."""
+    return render(request, "tally/verify.html", {"site_url": settings.SITE_URL})

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
+from django.core import signing
 from django.db import connection
 
 from pledges.models import Supporter
@@ -67,3 +68,27 @@ def receipt_for(supporter: Supporter) -> dict[str, str]:
         receipts_ensure([supporter.pk])
         supporter.refresh_from_db(fields=["receipt_secret", "receipt_commitment"])
     return {"secret": supporter.receipt_secret, "commitment": supporter.receipt_commitment}
+
+
+# The thank-you page is public (its address is the share code): it shows the receipt only when reached
+# through the confirmation's redirect, which carries this short-lived signed token.
+_SALT = "tally.receipts.thanks"
+TOKEN_MAX_AGE = 3600
+
+
+def receipt_token(supporter_id: int) -> str:
+    return signing.dumps(supporter_id, salt=_SALT, compress=True)
+
+
+def receipt_from_token(token: str | None) -> dict[str, str] | None:
+    if not token or len(token) > 200:
+        return None
+    try:
+        supporter_id = signing.loads(token, salt=_SALT, max_age=TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    supporter = Supporter.objects.filter(pk=supporter_id).first() if isinstance(supporter_id, int) else None
+    if supporter is None or not supporter.receipt_commitment and not supporter.manage_salt:
+        return None
+    receipt = receipt_for(supporter)
+    return receipt if receipt["secret"] else None

@@ -18,6 +18,7 @@ from django_countries import countries
 
 from tally import images, selectors
 from tally.charts import daily_chart_svg
+from tally.log import log_latest_head
 
 # Browsers and CDNs may reuse the figure for 15 s, serve it stale while fetching a fresh one, and keep
 # serving it for a day if we are down: the counter never goes blank.
@@ -87,6 +88,7 @@ def how_we_count(request: HttpRequest) -> HttpResponse:
         "tally": tally,
         "reported_tallies": selectors.reported_tallies(),
         "recount": selectors.latest_recount(),
+        "log_head": log_latest_head(),
         "chart": daily_chart_svg(per_day, language=translation.get_language()),
         "daily": [row for row in per_day if row[1]][-14:],
         "held": tally.get("held", {}),

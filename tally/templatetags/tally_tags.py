@@ -31,3 +31,11 @@ def tally_display(total: int, language: str = "en") -> str:
 def milestone(goal: int, language: str = "en") -> str:
     """A round goal: shown exactly, without the "+" (2,000,000 -> "2M")."""
     return _display(goal or 0, language or "en").rstrip("+")
+
+
+@register.simple_tag
+def receipt_of(supporter: Any) -> dict[str, str]:
+    """A supporter's receipt, for their own pages (manage link, My pledges)."""
+    from tally.receipts import receipt_for
+
+    return receipt_for(supporter)
