@@ -118,7 +118,7 @@ def embed_counter(request: HttpRequest) -> HttpResponse:
 def badge_svg(request: HttpRequest) -> HttpResponse:
     tally = selectors.tally_current()
     with translation.override(_language(request)):
-        svg = images.badge_svg(tally["total"], translation.get_language())
+        svg = images.badge_svg(tally["total"], translation.get_language(), tally["reported"])
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300, stale_if_error=86400)
     return _open(response)
@@ -128,7 +128,7 @@ def badge_svg(request: HttpRequest) -> HttpResponse:
 def og_png(request: HttpRequest) -> HttpResponse:
     tally = selectors.tally_current()
     with translation.override(_language(request)):
-        png = images.og_png(tally["total"], translation.get_language())
+        png = images.og_png(tally["total"], translation.get_language(), tally["reported"])
     response = HttpResponse(png, content_type="image/png")
     patch_cache_control(response, public=True, max_age=300, stale_while_revalidate=600, stale_if_error=86400)
     return _open(response)

@@ -5,6 +5,8 @@ from typing import Any
 from django import template
 from django.conf import settings
 
+from tally.display import reported_note as _reported_note
+from tally.display import reported_short as _reported_short
 from tally.display import tally_display as _display
 from tally.selectors import tally_current as _current
 
@@ -39,3 +41,13 @@ def receipt_of(supporter: Any) -> dict[str, str]:
     from tally.receipts import receipt_for
 
     return receipt_for(supporter)
+
+
+@register.filter
+def reported_note(reported: int, language: str = "en") -> str:
+    return _reported_note(reported, language)
+
+
+@register.filter
+def reported_short(reported: int, language: str = "en") -> str:
+    return _reported_short(reported, language)
