@@ -126,7 +126,6 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_safe
-@cache_control(public=True, max_age=300)
 def thanks(request: HttpRequest, code: str) -> HttpResponse:
     if not services.SHARE_CODE_RE.match(code):
         raise Http404
@@ -134,7 +133,10 @@ def thanks(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     receipt = receipt_from_token(request.GET.get("receipt"))
     response = render(request, "pledges/thanks.html", {"share_code": code, "receipt": receipt})
-    return _private(response) if receipt else response
+    if receipt:  # reached from the confirmation: the receipt is for this visitor alone
+        return _private(response)
+    patch_cache_control(response, public=True, max_age=300)
+    return response
 
 
 @require_safe
