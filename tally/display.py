@@ -63,9 +63,9 @@ def reported_note(reported: int, language: str = "en") -> str:
     if reported <= 0:
         return ""
     with translation.override(language):
-        return gettext(
-            "including %(count)s reported by organisers, not confirmed by email here"
-        ) % {"count": tally_display(reported, language)}
+        return gettext("including %(count)s reported by organisers, not confirmed by email here") % {
+            "count": tally_display(reported, language)
+        }
 
 
 def reported_short(reported: int, language: str = "en") -> str:

@@ -211,9 +211,12 @@ class HeadlineSettings(models.Model):
         return cls.objects.get_or_create(pk=1)[0]
 
 
+from tally.audit_models import AuditSample, AuditSampleMember  # noqa: E402
 from tally.log_models import LogEntry, LogNode, LogSigningKey, SignedTreeHead  # noqa: E402
 
 __all__ = [
+    "AuditSample",
+    "AuditSampleMember",
     "HeadlineSettings",
     "HeldState",
     "LogEntry",

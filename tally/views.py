@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 from django_countries import countries
 
 from tally import images, selectors
+from tally.audit import audit_results
 from tally.charts import daily_chart_svg
 from tally.log import log_latest_head
 
@@ -89,6 +90,7 @@ def how_we_count(request: HttpRequest) -> HttpResponse:
         "reported_tallies": selectors.reported_tallies(),
         "recount": selectors.latest_recount(),
         "log_head": log_latest_head(),
+        "audits": audit_results(),
         "chart": daily_chart_svg(per_day, language=translation.get_language()),
         "daily": [row for row in per_day if row[1]][-14:],
         "held": tally.get("held", {}),

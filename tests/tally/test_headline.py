@@ -27,7 +27,9 @@ def headline() -> None:
     tally_recompute()
 
 
-def test_every_place_the_total_travels_labels_its_reported_part_in_english_and_french(client: Client, headline) -> None:
+def test_every_place_the_total_travels_labels_its_reported_part_in_english_and_french(
+    client: Client, headline
+) -> None:
     ReportedTally.objects.filter(verified=True).delete()
     tally_recompute()
     home = client.get("/").content.decode()

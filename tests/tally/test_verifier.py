@@ -38,7 +38,9 @@ def test_the_verifier_needs_only_the_standard_library_and_cryptography() -> None
     assert modules - set(sys.stdlib_module_names) == {"cryptography"}
 
 
-def test_it_checks_a_live_log_a_receipt_and_the_consistency_of_a_saved_head(live_server, client, tmp_path) -> None:
+def test_it_checks_a_live_log_a_receipt_and_the_consistency_of_a_saved_head(
+    live_server, client, tmp_path
+) -> None:
     pledges = [confirm(make_pledge(f"p{i}@example.org")) for i in range(9)]
     tally_recompute()
     assert client.get("/api/log/verify_count.py").getvalue() == SCRIPT.read_bytes()

@@ -43,7 +43,9 @@ def test_a_wrong_secret_or_a_tampered_entry_is_reported_as_such_in_french(live_s
     page.locator("#verify-form button").click()
     expect(page.locator("#verify-result [data-state=fail]")).to_contain_text("Aucune entrée", timeout=10_000)
     secret = Supporter.objects.get(email_normalised="p2@example.org").receipt_secret
-    entry = LogEntry.objects.get(commitment=Supporter.objects.get(email_normalised="p2@example.org").receipt_commitment)
+    entry = LogEntry.objects.get(
+        commitment=Supporter.objects.get(email_normalised="p2@example.org").receipt_commitment
+    )
     LogEntry.objects.filter(pk=entry.pk).update(leaf_hash=b"\x00" * 32)
     page.reload()
     page.locator("#verify-secret").fill(secret)
@@ -51,7 +53,9 @@ def test_a_wrong_secret_or_a_tampered_entry_is_reported_as_such_in_french(live_s
     expect(page.locator("#verify-result [data-state=fail]")).to_have_count(1, timeout=10_000)
 
 
-def test_the_page_works_signed_in_and_says_what_to_do_without_javascript(live_server, browser, client, django_user_model) -> None:
+def test_the_page_works_signed_in_and_says_what_to_do_without_javascript(
+    live_server, browser, client, django_user_model
+) -> None:
     _counted_people(2)
     user = django_user_model.objects.create_user("ada", "ada@example.org", "pw-not-used")
     client.force_login(user)
