@@ -24,7 +24,9 @@ def test_a_confirmed_pledge_reaches_the_signed_log_through_the_real_worker(
 ) -> None:
     from tally.tasks import recompute_tally
 
-    response = client.post("/pledge/", {**FORM, "email": "e2e@example.org"}, HTTP_SEC_FETCH_SITE="same-origin")
+    response = client.post(
+        "/pledge/", {**FORM, "email": "e2e@example.org"}, HTTP_SEC_FETCH_SITE="same-origin"
+    )
     assert response.status_code == 303
     [message] = smtp_mailbox.wait_for(1, timeout=30)
     client.post(link_in(smtp_mailbox.text_of(message), "confirm"), {"action": "confirm"}, **POST)
@@ -39,7 +41,14 @@ def test_a_confirmed_pledge_reaches_the_signed_log_through_the_real_worker(
     assert client.get("/api/tally").json()["log"]["root_hash"] == head["root_hash"]
     secret = Supporter.objects.get().receipt_secret
     result = subprocess.run(
-        [sys.executable, "-I", str(ROOT / "scripts" / "verify_count.py"), live_server.url, "--receipt", secret],
+        [
+            sys.executable,
+            "-I",
+            str(ROOT / "scripts" / "verify_count.py"),
+            live_server.url,
+            "--receipt",
+            secret,
+        ],
         capture_output=True,
         text=True,
         timeout=120,
