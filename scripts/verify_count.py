@@ -27,6 +27,7 @@ import argparse
 import base64
 import hashlib
 import json
+import re
 import sys
 import urllib.error
 import urllib.parse
@@ -207,22 +208,26 @@ class Report:
         return holds
 
 
+_HEX64 = re.compile(r"[0-9a-f]{64}\Z")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
 def _valid_leaf(leaf: object) -> bool:
-    if not isinstance(leaf, dict) or set(leaf) != LEAF_KEYS:
+    """Exactly {"commitment", "day", "delta", "kinds"}, each of the specified form."""
+    if type(leaf) is not dict or leaf.keys() != LEAF_KEYS:
         return False
     c, day, delta, kinds = leaf["commitment"], leaf["day"], leaf["delta"], leaf["kinds"]
-    return (
-        isinstance(c, str)
-        and len(c) == 64
-        and all(ch in "0123456789abcdef" for ch in c)
-        and isinstance(day, str)
-        and len(day) == 10
-        and delta in (1, -1)
+    return bool(
+        type(c) is str
+        and _HEX64.match(c)
+        and type(day) is str
+        and _DAY.match(day)
         and type(delta) is int
-        and isinstance(kinds, list)
-        and bool(kinds)
+        and (delta == 1 or delta == -1)
+        and type(kinds) is list
+        and kinds
+        and all(type(k) is str for k in kinds)
         and kinds == sorted(kinds)
-        and all(isinstance(k, str) for k in kinds)
     )
 
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db import connection, transaction
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from tally import merkle
@@ -104,10 +104,26 @@ def _nodes(keys: set[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
     return found
 
 
-def _insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], types: tuple[str, ...]) -> None:
+    """Insert many rows in one statement. PostgreSQL: one array parameter per column, `unnest`ed (a
+    statement with thousands of placeholders costs more to bind than to run)."""
     if not rows:
         return
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    if connection.vendor == "postgresql":
+        # Each column as one comma-joined text (the values are numbers, dates, hex and kinds: no commas),
+        # split and cast by the server; bytes travel as bytea's hex input form.
+        arrays = ", ".join(f"string_to_array(%s, ',')::{t}[]" for t in types)
+        columns = [
+            ",".join(("\\x" + v.hex()) if isinstance(v, bytes) else str(v) for v in column)
+            for column in zip(*rows, strict=True)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({quoted}) SELECT * FROM unnest({arrays})",  # noqa: S608  # nosec B608
+                columns,
+            )
+        return
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     chunk = 1000 if connection.vendor == "postgresql" else max(1, 900 // len(columns))
     with connection.cursor() as cursor:
@@ -134,9 +150,17 @@ def _append_leaves(items: list[tuple[str, date, int, str]]) -> int:
         rows.append((size + offset, commitment, day, delta, kinds, h))
     frontier = _nodes(set(merkle.frontier_keys(size))) if size else {}
     created = merkle.append_nodes(size, hashes, frontier)
-    _insert(LogEntry._meta.db_table, ("index", "commitment", "day", "delta", "kinds", "leaf_hash"), rows)
     _insert(
-        LogNode._meta.db_table, ("level", "index", "hash"), [(lv, ix, h) for (lv, ix), h in created.items()]
+        LogEntry._meta.db_table,
+        ("index", "commitment", "day", "delta", "kinds", "leaf_hash"),
+        rows,
+        ("bigint", "text", "date", "smallint", "text", "bytea"),
+    )
+    _insert(
+        LogNode._meta.db_table,
+        ("level", "index", "hash"),
+        [(lv, ix, h) for (lv, ix), h in created.items()],
+        ("smallint", "bigint", "bytea"),
     )
     return len(items)
 
@@ -213,10 +237,16 @@ def key_id_of(public_raw: bytes) -> str:
     return hashlib.sha256(public_raw).hexdigest()[:16]
 
 
+_KEY_CACHE: dict[bytes, tuple[Ed25519PrivateKey, str]] = {}
+
+
 def _signing_key() -> tuple[Ed25519PrivateKey, str]:
     """The current key and its id, recording its public half for ever (so rotation keeps old heads
     verifiable). Embedded defaults: a key generated once and kept in the database."""
     seed = settings.LOG_SIGNING_KEY
+    cached = _KEY_CACHE.get(seed) if seed else None
+    if cached is not None and LogSigningKey.objects.filter(key_id=cached[1]).exists():
+        return cached
     if not seed:
         row = LogSigningKey.objects.exclude(seed="").order_by("-first_used_at", "-id").first()
         if row is None:
@@ -233,6 +263,8 @@ def _signing_key() -> tuple[Ed25519PrivateKey, str]:
     LogSigningKey.objects.get_or_create(
         key_id=key_id, defaults={"public_key": base64.b64encode(public).decode()}
     )
+    if settings.LOG_SIGNING_KEY:
+        _KEY_CACHE[settings.LOG_SIGNING_KEY] = (key, key_id)
     return key, key_id
 
 
@@ -248,29 +280,29 @@ def log_sign_head() -> SignedTreeHead | None:
     """Sign a head for the log as it is now, if it grew since the latest head; else return the latest.
     Idempotent and safe to race: a head per tree size (unique), the loser reads the winner's."""
     latest = log_latest_head()
-    size = log_size()
-    if size == 0 or (latest is not None and latest.tree_size >= size):
-        return latest
     since = latest.tree_size if latest else 0
-    added = LogEntry.objects.filter(index__gte=since, index__lt=size).aggregate(s=Sum("delta"))["s"] or 0
-    counted = (latest.counted if latest else 0) + added
+    # The size and the deltas since the latest head in one read of the new entries (index order).
+    found = LogEntry.objects.filter(index__gte=since).aggregate(last=Max("index"), added=Sum("delta"))
+    if found["last"] is None:
+        return latest
+    size = found["last"] + 1
+    counted = (latest.counted if latest else 0) + (found["added"] or 0)
     root_hash = log_root(size).hex()
     timestamp = timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
     key, key_id = _signing_key()
     message = head_message(tree_size=size, root_hash=root_hash, counted=counted, timestamp=timestamp)
     signature = base64.b64encode(key.sign(message)).decode()
-    try:
-        with transaction.atomic():
-            return SignedTreeHead.objects.create(
-                tree_size=size,
-                root_hash=root_hash,
-                counted=counted,
-                timestamp=timestamp,
-                signature=signature,
-                key_id=key_id,
-            )
-    except IntegrityError:
-        return SignedTreeHead.objects.get(tree_size=size)
+    head = SignedTreeHead(
+        tree_size=size,
+        root_hash=root_hash,
+        counted=counted,
+        timestamp=timestamp,
+        signature=signature,
+        key_id=key_id,
+    )
+    # A concurrent signer (a reported tally's publish, outside the job's lock) may have signed this size.
+    SignedTreeHead.objects.bulk_create([head], ignore_conflicts=True)
+    return head
 
 
 def head_json(head: SignedTreeHead) -> dict[str, Any]:
