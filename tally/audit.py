@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -68,8 +68,7 @@ def _contact(supporter: Supporter) -> tuple[str, str]:
     )
     if pledge is None:
         return "", settings.LANGUAGE_CODE
-    # The language may live on the supporter (after the move of personal fields) or on the pledge.
-    language = getattr(supporter, "language", "") or getattr(pledge, "language", "") or settings.LANGUAGE_CODE
+    language = supporter.language or settings.LANGUAGE_CODE  # the person's details live on the supporter
     return pledge.email, language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
@@ -175,10 +174,14 @@ def audit_results() -> list[dict[str, Any]]:
     """Every sample, with its response rate once its deadline has passed (answers after it don't count)."""
     now = timezone.now()
     results = []
-    for sample in AuditSample.objects.order_by("-created_at")[:10]:
-        asked = sample.members.count()
+    samples = AuditSample.objects.annotate(
+        asked=Count("members"),
+        answered=Count("members", filter=Q(members__confirmed_at__lte=F("deadline"))),
+    ).order_by("-created_at")[:10]
+    for sample in samples:  # one query, whatever the number of samples and members
+        asked = sample.asked
         closed = sample.deadline <= now
-        responded = sample.members.filter(confirmed_at__lte=sample.deadline).count() if closed else None
+        responded = sample.answered if closed else None
         results.append(
             {
                 "sample": sample,

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pledges', '0004_supporter_receipt'),
+        ('pledges', '0006_supporter_receipt'),
         ('tally', '0003_headline_settings'),
     ]
 

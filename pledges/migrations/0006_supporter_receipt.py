@@ -1,5 +1,5 @@
 """Receipts: a random secret per supporter and its commitment (tally.receipts), backfilled for existing
-supporters (erased ones get a commitment too, whose secret nobody is ever shown)."""
+supporters (erased ones get a commitment only: their secret is discarded at once)."""
 
 import hashlib
 import secrets
@@ -23,16 +23,19 @@ def backfill(apps, schema_editor):
                     WHERE {table}.id = x.id""",  # noqa: S608  # nosec B608
                 [PREFIX],
             )
+            # Erased people keep a commitment (the log may have to subtract it), never a secret.
+            cursor.execute(f"UPDATE {table} SET receipt_secret = '' WHERE email_normalised LIKE 'erased-%%'")  # noqa: S608  # nosec B608
         return
     for supporter in Supporter.objects.filter(receipt_commitment="").only("id").iterator(chunk_size=2000):
         secret = secrets.token_hex(32)
         commitment = hashlib.sha256((PREFIX + secret).encode()).hexdigest()
         Supporter.objects.filter(pk=supporter.pk).update(receipt_secret=secret, receipt_commitment=commitment)
+    Supporter.objects.filter(email_normalised__startswith="erased-").update(receipt_secret="")
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pledges", "0003_disposable_domains_and_settings"),
+        ("pledges", "0005_remove_person_data_from_pledge"),
     ]
 
     operations = [
