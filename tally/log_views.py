@@ -16,6 +16,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from quitgpt.security import safe_only
 from tally import log
 from tally.log_models import SignedTreeHead
 
@@ -45,6 +46,8 @@ def _bad(message: str) -> HttpResponse:
 
 
 def _int(request: HttpRequest, name: str, default: int | None = None, *, minimum: int = 0) -> int:
+    if len(request.GET.getlist(name)) > 1:
+        raise BadParameter(f"'{name}' is given more than once.")
     raw = request.GET.get(name)
     if raw is None or raw == "":
         if default is None:
@@ -75,7 +78,7 @@ def _handles_bad_parameters(view):
     return wrapper
 
 
-@require_safe
+@safe_only
 def head(request: HttpRequest) -> HttpResponse:
     latest = log.log_latest_head()
     if latest is None:
@@ -85,7 +88,7 @@ def head(request: HttpRequest) -> HttpResponse:
     return _answer(log.head_json(latest), cache=SHORT)
 
 
-@require_safe
+@safe_only
 @_handles_bad_parameters
 def heads(request: HttpRequest) -> HttpResponse:
     page = _int(request, "page", 1, minimum=1)
@@ -101,23 +104,23 @@ def heads(request: HttpRequest) -> HttpResponse:
     return _answer(body, cache=SHORT)
 
 
-@require_safe
+@safe_only
 def key(request: HttpRequest) -> HttpResponse:
     return _answer(log.log_keys(), cache=SHORT)
 
 
-@require_safe
+@safe_only
 @_handles_bad_parameters
 def entries(request: HttpRequest) -> HttpResponse:
+    start = _int(request, "start", 0)
+    end = _int(request, "end", start + log.ENTRIES_PAGE_MAX)
+    if end < start:
+        raise BadParameter("'end' must not be below 'start'.")
     commitment = request.GET.get("commitment")
     if commitment is not None:
         if not COMMITMENT_RE.match(commitment):
             raise BadParameter("'commitment' must be 64 lowercase hexadecimal characters.")
         return _answer({"entries": log.log_entries_of(commitment)}, cache=SHORT)
-    start = _int(request, "start", 0)
-    end = _int(request, "end", start + log.ENTRIES_PAGE_MAX)
-    if end < start:
-        raise BadParameter("'end' must not be below 'start'.")
     end = min(end, start + log.ENTRIES_PAGE_MAX)
     signed = _signed_size()
     end = min(end, signed)  # only what a signed head covers
@@ -126,7 +129,7 @@ def entries(request: HttpRequest) -> HttpResponse:
     return _answer(body, cache=LONG if full else SHORT)
 
 
-@require_safe
+@safe_only
 @_handles_bad_parameters
 def proof(request: HttpRequest) -> HttpResponse:
     signed = _signed_size()
@@ -146,7 +149,7 @@ def proof(request: HttpRequest) -> HttpResponse:
     return _answer(body, cache=LONG)
 
 
-@require_safe
+@safe_only
 @_handles_bad_parameters
 def consistency(request: HttpRequest) -> HttpResponse:
     signed = _signed_size()
@@ -164,7 +167,7 @@ def consistency(request: HttpRequest) -> HttpResponse:
     return _answer(body, cache=LONG)
 
 
-@require_safe
+@safe_only
 def verifier_script(request: HttpRequest) -> HttpResponse:
     response = FileResponse(VERIFIER.open("rb"), content_type="text/x-python; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="verify_count.py"'
