@@ -53,6 +53,21 @@ def canonical_json(leaf: dict) -> bytes:
     return json.dumps(leaf, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
+_KIND = re.compile(r"[a-z_]+\Z")
+
+
+def canonical_leaf(leaf: dict) -> bytes:
+    """canonical_json of a validated leaf, faster: its strings (hex, a date, lowercase kinds) need no
+    escaping, so the bytes json.dumps would give can be written directly; anything else goes through it."""
+    kinds = leaf["kinds"]
+    if not all(_KIND.match(k) for k in kinds):
+        return canonical_json(leaf)
+    listed = ",".join(f'"{k}"' for k in kinds)
+    return (
+        f'{{"commitment":"{leaf["commitment"]}","day":"{leaf["day"]}","delta":{leaf["delta"]},"kinds":[{listed}]}}'
+    ).encode()
+
+
 class TreeBuilder:
     """MTH of a stream of leaf hashes in O(log n) memory (a stack of perfect subtrees)."""
 
@@ -278,7 +293,7 @@ def verify(args: argparse.Namespace) -> int:
                         )
                     expected += 1
                     continue
-                h = leaf_hash(canonical_json(leaf))
+                h = leaf_hash(canonical_leaf(leaf))
                 if h.hex() != entry.get("leaf_hash"):
                     bad_entries += 1
                     if bad_entries <= 3:

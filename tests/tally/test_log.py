@@ -322,3 +322,17 @@ def test_any_history_of_pledges_yields_a_log_whose_deltas_sum_to_the_count(steps
     for leaf in leaves():
         sums[leaf["commitment"]] = sums.get(leaf["commitment"], 0) + leaf["delta"]
         assert sums[leaf["commitment"]] in (0, 1)
+
+
+def test_how_we_count_explains_the_log_links_the_verifier_and_shows_the_latest_head(client) -> None:
+    confirm(make_pledge("a@example.org"))
+    tally_recompute()
+    head = log.log_latest_head()
+    for path, title in (
+        ("/how-we-count/", "A count anyone can check"),
+        ("/fr/how-we-count/", "Un décompte que chacun peut vérifier"),
+    ):
+        html = client.get(path).content.decode()
+        assert title in html
+        assert head.root_hash in html and head.signature in html and head.key_id in html
+        assert "/api/log/verify_count.py" in html and "/verify/" in html

@@ -100,3 +100,32 @@ def test_it_notices_a_history_rewritten_behind_a_saved_head(live_server, tmp_pat
     rewritten = run(live_server.url, "--saved-head", str(saved))
     assert rewritten.returncode == 1
     assert "rewritten" in rewritten.stdout
+
+
+def _script_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("verify_count", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_verifiers_fast_leaf_encoding_is_exactly_canonical_json() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    script = _script_module()
+
+    @given(
+        st.text("0123456789abcdef", min_size=64, max_size=64),
+        st.dates().map(lambda d: d.isoformat()),
+        st.sampled_from([1, -1]),
+        st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=3).map(sorted),
+    )
+    def check(commitment, day, delta, kinds):
+        leaf = {"commitment": commitment, "day": day, "delta": delta, "kinds": kinds}
+        assert script.canonical_leaf(leaf) == script.canonical_json(leaf)
+
+    check()

@@ -66,3 +66,25 @@ def test_the_page_works_signed_in_and_says_what_to_do_without_javascript(
     assert page.locator("#verify-form button").is_disabled()
     assert "verify_count.py" in page.content()
     context.close()
+
+
+def test_a_browser_without_ed25519_is_told_so_and_still_checks_the_proof(live_server, page) -> None:
+    _counted_people(3)
+    secret = Supporter.objects.get(email_normalised="p1@example.org").receipt_secret
+    # An older browser: WebCrypto has SHA-256 but refuses Ed25519 keys.
+    page.add_init_script(
+        """
+        const importKey = crypto.subtle.importKey.bind(crypto.subtle);
+        crypto.subtle.importKey = (format, data, algorithm, ...rest) =>
+          (algorithm && algorithm.name === "Ed25519")
+            ? Promise.reject(new DOMException("unsupported", "NotSupportedError"))
+            : importKey(format, data, algorithm, ...rest);
+        """
+    )
+    page.goto(live_server.url + "/verify/")
+    page.get_by_label("Receipt secret").fill(secret)
+    page.get_by_role("button", name="Verify").click()
+    results = page.locator("#verify-result")
+    expect(results).to_contain_text("is in the signed log of 3 entries", timeout=10_000)
+    expect(results.locator("li").nth(1)).to_have_attribute("data-state", "note")
+    expect(results.locator("li").nth(1)).to_contain_text("cannot check Ed25519 signatures")
