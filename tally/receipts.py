@@ -88,7 +88,7 @@ def receipt_from_token(token: str | None) -> dict[str, str] | None:
     except signing.BadSignature:
         return None
     supporter = Supporter.objects.filter(pk=supporter_id).first() if isinstance(supporter_id, int) else None
-    if supporter is None or (not supporter.receipt_commitment and not supporter.manage_salt):
+    if supporter is None or not supporter.manage_salt:  # unknown, or erased since
         return None
     receipt = receipt_for(supporter)
     return receipt if receipt["secret"] else None
