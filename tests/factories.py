@@ -33,6 +33,7 @@ def make_pledge(email: str | None = None, kind: str = "cancelled", **fields) -> 
     Sam unless given; an existing one changes only what is given."""
     from pledges.normalise import normalise_email
     from pledges.services import _new_manage_fields
+    from tally.receipts import receipt_fields
 
     email = email if email is not None else f"p{secrets.token_hex(4)}@example.org"
     person = {name: fields.pop(name) for name in PERSON_FIELDS if name in fields}
@@ -46,7 +47,7 @@ def make_pledge(email: str | None = None, kind: str = "cancelled", **fields) -> 
         created = False
         if supporter is None:
             supporter, created = Supporter.objects.get_or_create(
-                email_normalised=normalised, defaults=_new_manage_fields()
+                email_normalised=normalised, defaults={**_new_manage_fields(), **receipt_fields()}
             )
         if created:
             person = {"country": "FR", "first_name": "Sam", **person}

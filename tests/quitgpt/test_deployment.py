@@ -44,7 +44,7 @@ def resolved_compose_config(**env: str) -> dict:
     result = subprocess.run(
         ["docker-compose", "config"],
         cwd=ROOT,
-        env={**environ, "DJANGO_SECRET_KEY": "test-only", **env},
+        env={**environ, "DJANGO_SECRET_KEY": "test-only", "LOG_SIGNING_KEY": "test-only", **env},
         capture_output=True,
         text=True,
     )
