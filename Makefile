@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install setup lint format messages bench clean
+.PHONY: run test install setup lint format messages bench bench-log clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ messages: install
 
 bench: install
 	bash bench/run.sh
+
+## The count's log: what it adds to a tally run, proof costs, the verifier on a 2,000,000-entry log.
+bench-log: install
+	$(PY) bench/bench_log.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache

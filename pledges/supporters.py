@@ -13,6 +13,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from pledges.models import Pledge, PledgeStatus, Supporter
+from pledges.receipts import receipt_fields
 from quitgpt.tokens import hash_token, keyed_token
 
 # A withdrawal can be undone from the manage page for this long; meanwhile the person's details stay
@@ -49,7 +50,7 @@ def _new_manage_fields() -> dict[str, str]:
 
 def _supporter_for(email_normalised: str) -> Supporter:
     supporter, _created = Supporter.objects.get_or_create(
-        email_normalised=email_normalised, defaults=_new_manage_fields()
+        email_normalised=email_normalised, defaults={**_new_manage_fields(), **receipt_fields()}
     )
     if not supporter.manage_salt:
         fields = _new_manage_fields()

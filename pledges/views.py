@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from pledges import selectors, services
 from pledges.forms import PledgeForm
 from pledges.models import Pledge, PledgeSettings, PledgeStatus, Supporter
+from pledges.receipts import receipt_from_token, receipt_token
 from pledges.self_service import SelfServicePage, self_service
 from quitgpt.net import client_ip
 from quitgpt.responses import json_download
@@ -106,7 +107,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             return _private(render(request, "pledges/rejected.html"))
         confirmed = services.pledge_confirm(token=token)
         if confirmed is not None and confirmed.status == PledgeStatus.CONFIRMED:
-            return _private(redirect("pledges:thanks", code=confirmed.share_code, permanent=False))
+            thanks_url = reverse("pledges:thanks", kwargs={"code": confirmed.share_code})
+            receipt = receipt_token(confirmed.supporter_id)  # the thank-you page shows the receipt once
+            return _private(HttpResponseRedirect(f"{thanks_url}?receipt={receipt}"))
         return _private(render(request, "pledges/link_invalid.html", status=404))
     pending = selectors.pending_pledges_of(found.supporter_id)
     if not pending and found.status == PledgeStatus.CONFIRMED:
@@ -117,13 +120,17 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_safe
-@cache_control(public=True, max_age=300)
 def thanks(request: HttpRequest, code: str) -> HttpResponse:
     if not services.SHARE_CODE_RE.match(code):
         raise Http404
     if not Pledge.objects.filter(share_code=code, status=PledgeStatus.CONFIRMED).exists():
         raise Http404
-    return render(request, "pledges/thanks.html", {"share_code": code})
+    receipt = receipt_from_token(request.GET.get("receipt"))
+    response = render(request, "pledges/thanks.html", {"share_code": code, "receipt": receipt})
+    if receipt:  # reached from the confirmation: the receipt is for this visitor alone
+        return _private(response)
+    patch_cache_control(response, public=True, max_age=300)
+    return response
 
 
 @require_safe

@@ -8,16 +8,19 @@ from django.core.cache import cache
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from tally.display import tally_display
+from tally.display import reported_note, reported_short, tally_display
 
 OG_SIZE = (1200, 630)
 
 
-def badge_svg(total: int, language: str) -> str:
+def badge_svg(total: int, language: str, reported: int = 0) -> str:
     """A shields-style badge: "QuitGPT | 1.5M+ in the boycott". The figure counts people who quit *or*
-    shared, so the label never says just "quit". Widths estimated from the text length."""
+    shared, so the label never says just "quit"; a reported part says so ("incl. 300 reported,
+    unconfirmed"). Widths estimated from the text length."""
     label = "QuitGPT"
     value = _("%(count)s in the boycott") % {"count": tally_display(total, language)}
+    if reported > 0:
+        value = f"{value} ({reported_short(reported, language)})"
     char = 7.0
     lw, vw = int(len(label) * char + 14), int(len(value) * char + 14)
     width = lw + vw
@@ -33,10 +36,12 @@ def badge_svg(total: int, language: str) -> str:
     )
 
 
-def og_png(total: int, language: str) -> bytes:
-    """1200x630 PNG with the figure; cached per shown value and language (drawing takes ~50 ms)."""
+def og_png(total: int, language: str, reported: int = 0) -> bytes:
+    """1200x630 PNG with the figure (and its reported part, labelled); cached per shown value and
+    language (drawing takes ~50 ms)."""
     shown = tally_display(total, language)
-    key = f"tally:og:{language}:{shown}"
+    note = reported_note(reported, language)
+    key = f"tally:og:{language}:{shown}:{tally_display(reported, language) if note else ''}"
     try:
         png = cache.get(key)
     except Exception:
@@ -56,7 +61,9 @@ def og_png(total: int, language: str) -> bytes:
         font=ImageFont.load_default(size=44),
         fill="#1b1b1f",
     )
-    draw.text((80, 520), _("Join them: quit ChatGPT."), font=ImageFont.load_default(size=40), fill="#4a4a55")
+    if note:
+        draw.text((80, 495), note, font=ImageFont.load_default(size=28), fill="#4a4a55")
+    draw.text((80, 545), _("Join them: quit ChatGPT."), font=ImageFont.load_default(size=40), fill="#4a4a55")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     png = out.getvalue()
