@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install setup lint format messages bench bench-log clean
+.PHONY: run test install setup lint format messages bench bench-tally bench-log faults scale clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,19 @@ messages: install
 	$(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=bench --ignore=tests
 	$(PY) manage.py compile_translations
 
+## On demand, never in the suite (see bench/README.md): the viral-day web benchmark against a bare Django app,
+## the tally job benchmark, the fault scenarios, two web nodes behind HAProxy.
 bench: install
-	bash bench/run.sh
+	bash bench/run.sh web
+
+bench-tally: install
+	bash bench/run.sh tally
+
+faults: install
+	bash bench/run.sh faults
+
+scale: install
+	bash bench/run.sh scale
 
 ## The count's log: what it adds to a tally run, proof costs, the verifier on a 2,000,000-entry log.
 bench-log: install

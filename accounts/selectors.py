@@ -8,6 +8,7 @@ from typing import Any
 from allauth.account.authentication import get_authentication_records
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.db.models import Q
 from django.http import HttpRequest
 
 from quitgpt.emails import normalise_email
@@ -29,6 +30,32 @@ def verified_mailboxes(*, user: Any) -> set[str]:
         except ValueError:  # allauth validated it; an odd legacy row must not break the page
             continue
     return keys
+
+
+def account_spelling(address: str) -> str:
+    """The spelling under which an account knows the mailbox `address` reaches, so that sign-in uses the
+    same key as pledges and RSVPs: `J.Ane+x@googlemail.com` finds the account of `jane@gmail.com`. The
+    address itself when an account has it (or none has its mailbox)."""
+    if EmailAddress.objects.filter(email__iexact=address).exists():
+        return address
+    try:
+        key = normalise_email(address)
+    except ValueError:
+        return address
+    # Aliasing keeps the first character and the provider (Gmail's dots and `+tag` never come first):
+    # only those few rows are read.
+    local, _, domain = key.partition("@")
+    domains = ["gmail.com", "googlemail.com"] if domain == "gmail.com" else [domain]
+    candidates = EmailAddress.objects.filter(email__istartswith=local[0]).filter(
+        Q(*[Q(email__iendswith=f"@{d}") for d in domains], _connector=Q.OR)
+    )
+    for spelling in candidates.order_by("-verified", "pk").values_list("email", flat=True)[:1000]:
+        try:
+            if normalise_email(spelling) == key:
+                return spelling
+        except ValueError:
+            continue
+    return address
 
 
 def staff_has_totp(*, user: Any) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from quitgpt.emails import normalise_email
+from quitgpt.emails import clean_address
 from quitgpt.forms import HoneypotMixin
 from quitgpt.validators import clean_name
 
@@ -24,12 +24,7 @@ class RsvpForm(HoneypotMixin, forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        try:
-            normalise_email(email)
-        except ValueError:
-            raise forms.ValidationError(_("Enter a valid email address.")) from None
-        return email
+        return clean_address(self.cleaned_data["email"])
 
     def clean_name(self) -> str:
         # The same rules as a pledger's name: no control characters, HTML, links or spreadsheet formulas.

@@ -7,8 +7,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from pledges.models import BlockedAddress, BlockedDomain, BlockedNetwork, Pledge, PledgeSettings
+from pledges.models import Pledge, PledgeSettings, SpamTombstone
+from pledges.rules import SigningRules, signing_rules
 from quitgpt import ratelimit
+from quitgpt.net import normalise_ip
+from quitgpt.tokens import keyed_token
 
 
 # --- Abuse: block lists and per-IP limits --------------------------------------------------------------
@@ -18,24 +21,32 @@ def _domain_candidates(domain: str) -> list[str]:
     return [".".join(parts[i:]) for i in range(max(len(parts) - 1, 1))]
 
 
-def is_blocked(*, email_normalised: str, ip: str) -> bool:
+def is_blocked(*, email_normalised: str, ip: str, rules: SigningRules | None = None) -> bool:
+    rules = rules or signing_rules()
     domain = email_normalised.rpartition("@")[2]
-    if BlockedDomain.objects.filter(domain__in=_domain_candidates(domain)).exists():
+    if not rules.domains.isdisjoint(_domain_candidates(domain)):
         return True
-    if BlockedAddress.objects.filter(email_normalised=email_normalised).exists():
+    if email_normalised in rules.addresses:
         return True
     if ip:
         try:
-            address = ipaddress.ip_address(ip)
+            # `::ffff:192.0.2.1` is 192.0.2.1: it must not escape an IPv4 range.
+            address = ipaddress.ip_address(normalise_ip(ip))
         except ValueError:
             return False
-        for network in BlockedNetwork.objects.values_list("network", flat=True):
-            try:
-                if address in ipaddress.ip_network(network, strict=False):
-                    return True
-            except (ValueError, TypeError):
-                continue
+        for network in rules.networks:
+            if address.version == network.version and address in network:
+                return True
     return False
+
+
+def tombstone_key(email_normalised: str) -> str:
+    """The keyed hash a spam tombstone keeps of a mailbox key (SECRET_KEY: not reversible offline)."""
+    return keyed_token("pledges.tombstone", email_normalised)
+
+
+def is_tombstoned(email_normalised: str) -> bool:
+    return SpamTombstone.objects.filter(key_hash=tombstone_key(email_normalised)).exists()
 
 
 def _mailboxes_from(ip_digest: str, window: int) -> int:
@@ -50,18 +61,38 @@ def _mailboxes_from(ip_digest: str, window: int) -> int:
     )
 
 
+# Emails one client may cause at once per window; beyond, they are owed and the sweep sends them at a
+# bounded rate (quitgpt.optin.SWEEP_PER_CLIENT a minute): delayed, never dropped.
+MAIL_BUDGET = 20
+MAIL_WINDOW = 600
+
+
+def is_over_mail_budget(*, ip_digest: str) -> bool:
+    """Count one email caused by this client (quitgpt.ratelimit); True if it is over the immediate
+    budget. When the cache is down, the emails owed to rows from this client in the window are counted."""
+    if not ip_digest:
+        return False
+    return ratelimit.over_limit(
+        f"pledges:mail:{ip_digest}",
+        limit=MAIL_BUDGET,
+        window=MAIL_WINDOW,
+        count_in_database=lambda: Pledge.objects.filter(
+            ip_hash=ip_digest, email_owed_since__gte=timezone.now() - timedelta(seconds=MAIL_WINDOW)
+        ).count(),
+    )
+
+
 def is_over_limit(*, ip_digest: str, config: PledgeSettings) -> bool:
     """Count this submission against both per-IP limits (quitgpt.ratelimit); True if over either."""
     if not ip_digest:
         return False
+    limits = ((config.short_limit, config.short_window), (config.long_limit, config.long_window))
+    # Both windows in one round trip to Redis; None (Redis down) counts each in the database.
+    counted = ratelimit.hits([(f"pledges:rate:{window}:{ip_digest}", window) for _limit, window in limits])
     over = False
-    for limit, window in ((config.short_limit, config.short_window), (config.long_limit, config.long_window)):
+    for i, (limit, window) in enumerate(limits):
         # Both windows count the hit, so evaluate each (no short-circuit).
-        if ratelimit.over_limit(
-            f"pledges:rate:{window}:{ip_digest}",
-            limit=limit,
-            window=window,
-            count_in_database=lambda window=window: _mailboxes_from(ip_digest, window),
-        ):
+        count = counted[i] if counted else _mailboxes_from(ip_digest, window) + 1
+        if count > limit:
             over = True
     return over

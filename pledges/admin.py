@@ -31,7 +31,7 @@ from pledges.models import (
     Supporter,
 )
 from quitgpt.audit import audit_record
-from quitgpt.emails import normalise_email
+from quitgpt.emails import clean_address, normalise_email
 from quitgpt.models import AuditEntry
 from quitgpt.spreadsheet import formula_safe
 
@@ -390,10 +390,8 @@ class BlockedAddressForm(forms.ModelForm):
         fields = ["email_normalised", "reason"]
 
     def clean_email_normalised(self) -> str:
-        try:
-            return normalise_email(self.cleaned_data["email_normalised"])
-        except ValueError:
-            raise forms.ValidationError(_("Enter a valid email address.")) from None
+        # The key of the mailbox, so that every spelling of it (quoted, tagged, dotted) is blocked.
+        return normalise_email(clean_address(self.cleaned_data["email_normalised"]))
 
 
 @admin.register(BlockedAddress)

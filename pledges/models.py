@@ -104,6 +104,15 @@ class PledgeQuerySet(models.QuerySet):
         """Pledges that count towards the public total: confirmed and not held as suspicious."""
         return self.filter(status=COUNTED_STATUS, suspicious=False)
 
+    def awaiting_confirmation(self) -> PledgeQuerySet:
+        """Pledges that the owner's confirmation link confirms: pending ones, and withdrawn ones signed
+        again since (they stay withdrawn until the owner confirms: an unverified signature changes no
+        state)."""
+        return self.filter(
+            Q(status=PledgeStatus.PENDING)
+            | Q(status=PledgeStatus.WITHDRAWN, withdrawn_at__lt=models.F("requested_at"))
+        )
+
 
 class Pledge(TimeStampedModel, DoubleOptIn):
     supporter = models.ForeignKey(Supporter, on_delete=models.PROTECT, related_name="pledges")
@@ -234,6 +243,22 @@ class BlockedNetwork(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.network
+
+
+class SpamTombstone(models.Model):
+    """A mailbox marked as spam and then erased: only a keyed hash of its key is kept (no address), so
+    that erasing and signing again does not undo the spam marking: new signatures are held as
+    suspicious until a moderator clears them."""
+
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("spam tombstone")
+        verbose_name_plural = _("spam tombstones")
+
+    def __str__(self) -> str:
+        return f"tombstone {self.key_hash[:12]}"
 
 
 class ReferralVisit(models.Model):

@@ -11,8 +11,9 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from pledges.models import Pledge, PledgeStatus, Supporter
-from pledges.supporters import PERSON_DEFAULTS, _anonymise_empty_supporters, _mark_dirty
+from pledges.abuse import tombstone_key
+from pledges.models import Pledge, PledgeStatus, SpamTombstone, Supporter
+from pledges.supporters import PERSON_DEFAULTS, UNDO_WINDOW, _anonymise_empty_supporters, _mark_dirty
 from quitgpt.audit import audit_record
 
 PENDING_LIFETIME = timedelta(days=7)
@@ -45,6 +46,21 @@ def pledge_withdraw(*, pledge: Pledge, actor: Any | None = None, reason: str = "
             if actor is not None:
                 audit_record(actor=actor, action="pledge.withdraw", target=pledge, reason=reason)
     return bool(changed)
+
+
+def pledge_undo_withdraw(*, pledge: Pledge) -> bool:
+    """Undo one's own withdrawal within the undo window: back to confirmed if it was, else pending.
+    False once the window has passed (or the pledge is not withdrawn)."""
+    with transaction.atomic():
+        row = Pledge.objects.select_for_update().filter(pk=pledge.pk).exclude(email="").first()
+        if row is None or row.status != PledgeStatus.WITHDRAWN or not row.withdrawn_at:
+            return False
+        if row.withdrawn_at < timezone.now() - UNDO_WINDOW:
+            return False
+        status = PledgeStatus.CONFIRMED if row.confirmed_at else PledgeStatus.PENDING
+        Pledge.objects.filter(pk=row.pk).update(status=status, withdrawn_at=None)
+        _mark_dirty([row.supporter_id])
+    return True
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -111,6 +127,10 @@ def supporter_erase(*, supporter: Supporter) -> None:
     with transaction.atomic():
         now = timezone.now()
         pledges = Pledge.objects.filter(supporter=supporter)
+        key = Supporter.objects.filter(pk=supporter.pk).values_list("email_normalised", flat=True).first()
+        if key and not key.startswith("erased-") and pledges.filter(status=PledgeStatus.SPAM).exists():
+            # Erasing does not undo a spam marking: a signature from this mailbox will be held again.
+            SpamTombstone.objects.get_or_create(key_hash=tombstone_key(key))
         pledges.filter(status__in=[PledgeStatus.PENDING, PledgeStatus.CONFIRMED]).update(
             status=PledgeStatus.WITHDRAWN, withdrawn_at=now
         )

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.db.models import Min, Prefetch, Q, QuerySet
 
-from pledges.models import Pledge, PledgeSettings, Supporter
+from pledges.models import Pledge, PledgeSettings, PledgeStatus, Supporter
 from quitgpt.optin import find_by_token
 from quitgpt.tokens import MAX_TOKEN_LENGTH, hash_token
 
@@ -52,8 +52,16 @@ def pledge_by_confirm_token(raw: str) -> Pledge | None:
     return find_by_token(Pledge.objects.select_related("supporter"), raw)
 
 
+def pledge_by_used_confirm_token(raw: str) -> Pledge | None:
+    """The confirmed pledge a confirmation link was sent for, even once its request has expired: a used
+    link says "already confirmed" rather than "expired, sign again"."""
+    if not raw or len(raw) > MAX_TOKEN_LENGTH:
+        return None
+    return Pledge.objects.filter(token_hash=hash_token(raw), status=PledgeStatus.CONFIRMED).first()
+
+
 def pending_pledges_of(supporter_id: int) -> list[Pledge]:
-    return list(Pledge.objects.filter(supporter_id=supporter_id, status="pending").order_by("kind"))
+    return list(Pledge.objects.filter(supporter_id=supporter_id).awaiting_confirmation().order_by("kind"))
 
 
 def _with_pledges(qs: QuerySet[Supporter]) -> QuerySet[Supporter]:

@@ -10,10 +10,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 
 from pledges import services
 from pledges.forms import SupporterDetailsForm
-from pledges.models import Pledge, Supporter
+from pledges.models import Pledge, PledgeStatus, Supporter
+from pledges.supporters import UNDO_WINDOW
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,16 @@ def self_service(request: HttpRequest, *, supporters: list[Supporter], page: Sel
                 return render_self_service(request, supporters, page, errors={supporter.pk: form}, status=400)
             services.supporter_update(supporter=supporter, **form.cleaned_data)
             return HttpResponseRedirect(f"{page.here}?done=updated", status=303)
-        if action == "withdraw":
+        if action in ("withdraw", "undo_withdraw"):
             target = Pledge.objects.filter(supporter=supporter, pk=_int(request.POST.get("pledge"))).first()
             if target is None:
                 return HttpResponse(status=400)
+            if action == "undo_withdraw":
+                done = "restored" if services.pledge_undo_withdraw(pledge=target) else "too_late"
+                return HttpResponseRedirect(f"{page.here}?done={done}", status=303)
+            if request.POST.get("confirm_withdraw") != "yes":
+                # Ask first (a second form on the page, no JavaScript): it takes one out of the count.
+                return render_self_service(request, supporters, page, withdraw_asked=target.pk)
             services.pledge_withdraw(pledge=target)
             return HttpResponseRedirect(f"{page.here}?done=withdrawn", status=303)
         if action == "erase":
@@ -68,10 +76,12 @@ def render_self_service(
     *,
     errors: dict[int, SupporterDetailsForm] | None = None,
     erase_unconfirmed: int | None = None,
+    withdraw_asked: int | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The page itself (also for a page that adds its own actions, e.g. to re-show it with an error)."""
     entries = []
+    undo_since = timezone.now() - UNDO_WINDOW
     for supporter in supporters:
         pledges = [p for p in supporter.pledges.all() if p.email]
         if not pledges:
@@ -90,6 +100,11 @@ def render_self_service(
                 "pledges": pledges,
                 "form": form,
                 "erase_error": erase_unconfirmed == supporter.pk,
+                "undoable": {
+                    p.pk
+                    for p in pledges
+                    if p.status == PledgeStatus.WITHDRAWN and p.withdrawn_at and p.withdrawn_at >= undo_since
+                },
             }
         )
     context = {
@@ -97,6 +112,7 @@ def render_self_service(
         "entries": entries,
         "export_url": page.export_url,
         "done": request.GET.get("done", ""),
+        "withdraw_asked": withdraw_asked,
         "use_csrf": page.use_csrf,
     }
     return render(request, page.template, context, status=status)

@@ -8,29 +8,32 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from pledges.abuse import is_blocked, is_over_limit
-from pledges.models import Pledge, PledgeKind, PledgeSettings, PledgeStatus, Supporter
+from pledges.abuse import is_blocked, is_over_limit, is_over_mail_budget, is_tombstoned
+from pledges.models import Pledge, PledgeKind, PledgeStatus
+from pledges.rules import SigningRules, signing_rules
 from pledges.supporters import (
     _anonymise_empty_supporters,
     _holds_own_details,
     _mark_dirty,
     _set_details,
-    _supporter_for,
+    _supporter_locked_and_dirty,
     manage_token_for,
 )
 from quitgpt.background import enqueue_on_commit
-from quitgpt.emails import normalise_email
+from quitgpt.emails import normalise_email, plain_spelling
 from quitgpt.i18n import supported_language
 from quitgpt.mail import send_templated_email
 from quitgpt.net import ip_hash as hash_ip
-from quitgpt.optin import find_by_token, owe_email, send_owed_email
+from quitgpt.optin import SWEEP_PER_CLIENT, find_by_token, owe_email, owed_pks, send_owed_email
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +53,7 @@ class SubmissionResult:
     dropped: str = ""  # "blocked" | "" (the honeypot is the view's: quitgpt.forms.HoneypotMixin)
     suspicious: bool = False
     email_pledge_id: int | None = None
+    delayed: bool = False  # the email is owed, left to the sweep (the client is over its mail budget)
 
 
 # --- Signing ------------------------------------------------------------------------------------------
@@ -69,20 +73,24 @@ def pledge_create(
     language: str = "en",
     referral_code: str = "",
     ip: str = "",
+    rules: SigningRules | None = None,
 ) -> SubmissionResult:
     """Record a signature for one or more kinds. Raises SigningPaused, or ValueError on input that the
-    form should have refused. Every other outcome looks the same to the visitor."""
-    config = PledgeSettings.load()
+    form should have refused. Every other outcome looks the same to the visitor. `rules`: the signing
+    rules the caller already read for this request (pledges.rules), else read here."""
+    rules = rules or signing_rules()
+    config = rules.config
     if config.signing_paused:
         raise SigningPaused
     normalised = normalise_email(email)
     wanted = sorted(set(kinds))
     if not wanted or any(kind not in PledgeKind.values for kind in wanted):
         raise ValueError("unknown pledge kind")
-    if is_blocked(email_normalised=normalised, ip=ip):
+    if is_blocked(email_normalised=normalised, ip=ip, rules=rules):
         return SubmissionResult(dropped="blocked")
     ip_digest = hash_ip(ip) if ip else ""
-    suspicious = is_over_limit(ip_digest=ip_digest, config=config)
+    # Over a per-IP limit, or a mailbox once marked as spam and erased: held until a moderator clears it.
+    suspicious = is_over_limit(ip_digest=ip_digest, config=config) or is_tombstoned(normalised)
     if not SHARE_CODE_RE.match(referral_code or ""):
         referral_code = ""
     details = {
@@ -96,10 +104,11 @@ def pledge_create(
     result = SubmissionResult(suspicious=suspicious)
     now = timezone.now()
     with transaction.atomic():
-        supporter = _supporter_for(normalised)
-        # One submission at a time per mailbox: the details decision below reads, then writes.
-        supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
-        if not _holds_own_details(supporter):
+        # One submission at a time per mailbox (the row is locked): the details decision below reads,
+        # then writes. Marked dirty now, in this transaction: whatever follows changes how it counts.
+        # A new supporter is inserted with this submission's details already.
+        supporter, created = _supporter_locked_and_dirty(normalised, details)
+        if not created and not _holds_own_details(supporter):
             # A new person, or one with nothing live: this submission's details are what they will
             # confirm (the confirmation page shows them). Otherwise the owner's stay as they are.
             _set_details(supporter, details)
@@ -109,7 +118,7 @@ def pledge_create(
                     pledge = Pledge.objects.create(
                         supporter=supporter,
                         kind=kind,
-                        email=email.strip(),
+                        email=plain_spelling(email),
                         email_normalised=normalised,
                         referral_code=referral_code,
                         share_code=secrets.token_urlsafe(9),
@@ -130,14 +139,9 @@ def pledge_create(
                 Pledge.objects.filter(pk=pledge.pk).update(requested_at=now, **flag)
                 to_confirm.append(pledge)
             elif pledge.status == PledgeStatus.WITHDRAWN and pledge.email:
-                # Signing again after withdrawing starts a new request to confirm (the suspicion stays).
-                Pledge.objects.filter(pk=pledge.pk).update(
-                    status=PledgeStatus.PENDING,
-                    confirmed_at=None,
-                    withdrawn_at=None,
-                    requested_at=now,
-                    **flag,
-                )
+                # Signing again after withdrawing starts a new request to confirm; the pledge stays
+                # withdrawn (and keeps its suspicion) until the owner confirms.
+                Pledge.objects.filter(pk=pledge.pk).update(requested_at=now, **flag)
                 to_confirm.append(pledge)
         confirmed = [p for p in result.repeated if p.status == PledgeStatus.CONFIRMED]
         # One submission owes at most one email: the confirmation if anything awaits it, else the note.
@@ -149,11 +153,16 @@ def pledge_create(
             carrier = min(confirmed, key=lambda p: p.pk)
             if owe_email(Pledge, pk=carrier.pk, kind="already"):
                 result.email_pledge_id = carrier.pk
-        _mark_dirty([supporter.pk])
-        if result.email_pledge_id is not None:
+        if result.email_pledge_id is not None and is_over_mail_budget(ip_digest=ip_digest):
+            # This client caused many emails already: this one stays owed and the sweep sends it, at
+            # a bounded rate per client (delayed, not dropped).
+            result.delayed = True
+        elif result.email_pledge_id is not None and not settings.PLEDGES_EMAIL_BATCH_SECONDS:
             pledge_id = result.email_pledge_id
             # A broker outage is logged, never raised: the email stays owed and the sweep sends it.
             enqueue_on_commit(SEND_TASK, pledge_id)
+        # Else no broker publish per submission: the row says the email is owed, and the batch task
+        # (every PLEDGES_EMAIL_BATCH_SECONDS) sends whatever is owed.
     return result
 
 
@@ -172,21 +181,48 @@ def _send_pledge_email(pledge: Pledge, kind: str, raw_token: str | None) -> None
     manage = manage_token_for(supporter)
     context["manage_url"] = _absolute("pledges:manage", language, token=manage) if manage else ""
     if kind == "confirm":
-        if raw_token is None or pledge.status != PledgeStatus.PENDING:
+        awaiting = list(supporter.pledges.awaiting_confirmation().order_by("kind"))
+        if raw_token is None or pledge not in awaiting:
             return
         context["confirm_url"] = _absolute("pledges:confirm", language, token=raw_token)
-        context["pledges"] = list(supporter.pledges.filter(status=PledgeStatus.PENDING).order_by("kind"))
+        context["pledges"] = awaiting
         template = "pledges/email/confirm"
     else:
         context["pledges"] = list(supporter.pledges.filter(status=PledgeStatus.CONFIRMED).order_by("kind"))
         context["thanks_url"] = _absolute("pledges:thanks", language, code=pledge.share_code)
         template = "pledges/email/already"
-    send_templated_email(template=template, to=pledge.email, context=context, language=language)
+    # The spelling the person confirmed, if any (never one a later signature brought): it carries the
+    # manage link.
+    confirmed_spelling = (
+        supporter.pledges.filter(status=PledgeStatus.CONFIRMED)
+        .exclude(email="")
+        .order_by("confirmed_at", "pk")
+        .values_list("email", flat=True)
+        .first()
+    )
+    to = confirmed_spelling or pledge.email
+    send_templated_email(template=template, to=to, context=context, language=language)
 
 
 def pledge_send_email(*, pledge_id: int) -> bool:
     """Send the email owed to a pledge, if any (idempotent: a claim makes two senders send once)."""
     return send_owed_email(Pledge, pk=pledge_id, send=_send_pledge_email, token_kinds=("confirm",))
+
+
+def pledges_send_owed_batch(*, limit: int = 2000) -> int:
+    """The batch sender (PLEDGES_EMAIL_BATCH_SECONDS): every email owed to a pledge, fresh ones included
+    (no sweep grace), each claimed before it is sent. Returns how many were sent.
+
+    Per client it sends no faster than the sweep's bound (SWEEP_PER_CLIENT a minute), so that a client
+    over its mail budget is not sent to faster because the batch runs every few seconds."""
+    per_client = max(1, SWEEP_PER_CLIENT * settings.PLEDGES_EMAIL_BATCH_SECONDS // 60)
+    sent = 0
+    for pk in owed_pks(Pledge, limit=limit, grace=timedelta(0), per_client=per_client):
+        try:
+            sent += pledge_send_email(pledge_id=pk)
+        except Exception:
+            logger.exception("sending the email owed to pledge %s failed; the next batch retries", pk)
+    return sent
 
 
 # --- Confirmation --------------------------------------------------------------------------------------
@@ -197,8 +233,16 @@ def pledge_confirm(*, token: str) -> Pledge | None:
     if pledge is None:
         return None
     with transaction.atomic():
-        changed = Pledge.objects.filter(supporter_id=pledge.supporter_id, status=PledgeStatus.PENDING).update(
-            status=PledgeStatus.CONFIRMED, confirmed_at=timezone.now(), email_owed="", email_owed_since=None
+        changed = (
+            Pledge.objects.filter(supporter_id=pledge.supporter_id)
+            .awaiting_confirmation()
+            .update(
+                status=PledgeStatus.CONFIRMED,
+                confirmed_at=timezone.now(),
+                withdrawn_at=None,
+                email_owed="",
+                email_owed_since=None,
+            )
         )
         if changed:
             _mark_dirty([pledge.supporter_id])
@@ -215,6 +259,10 @@ def pledge_reject(*, token: str) -> bool:
         return False
     with transaction.atomic():
         Pledge.objects.filter(supporter_id=pledge.supporter_id, status=PledgeStatus.PENDING).delete()
+        # A withdrawn pledge signed again by someone else: the request ends, the withdrawal stands.
+        Pledge.objects.filter(supporter_id=pledge.supporter_id).awaiting_confirmation().update(
+            requested_at=F("withdrawn_at")
+        )
         _mark_dirty([pledge.supporter_id])
         _anonymise_empty_supporters([pledge.supporter_id])
     return True

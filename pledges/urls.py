@@ -13,5 +13,5 @@ urlpatterns = [
     path("pledge/erased/", views.erased, name="erased"),
     path("supporters/", views.supporters, name="supporters"),
     # "My pledges" for a signed-in supporter (/accounts/pledges/) is accounts:mine: it shows their RSVPs
-    # too, and reuses views.self_service for the pledges.
+    # too, and reuses pledges.self_service for the pledges.
 ]

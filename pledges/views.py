@@ -8,12 +8,9 @@ page is composed in accounts.views (it adds the RSVPs) and reuses `pledges.self_
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
@@ -22,8 +19,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from pledges import selectors, services
 from pledges.forms import PledgeForm
-from pledges.models import Pledge, PledgeSettings, PledgeStatus, Supporter
+from pledges.models import Pledge, PledgeStatus, Supporter
 from pledges.receipts import receipt_from_token, receipt_token
+from pledges.rules import signing_rules
 from pledges.self_service import SelfServicePage, self_service
 from quitgpt.net import client_ip
 from quitgpt.responses import json_download
@@ -33,34 +31,17 @@ from quitgpt.security import same_origin_post
 WALL_PAGE_SIZE = 50
 
 
-def counts_referrals(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Count a visit through `?ref=<share code>`, without a cookie. Such a response is not cached, so
-    that every visit reaches us."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        code = request.GET.get("ref", "")
-        response = view(request, *args, **kwargs)
-        if code and request.method == "GET":
-            services.referral_visit_record(code=code)
-            patch_cache_control(response, private=True, no_cache=True, max_age=0)
-        return response
-
-    return wrapper
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 @same_origin_post
-@counts_referrals
 def pledge(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         form = PledgeForm(initial={"ref": request.GET.get("ref", "")})
         paused = selectors.signing_paused_for_display()
         response = render(request, "pledges/pledge.html", {"form": form, "paused": paused})
-        if not request.GET.get("ref"):
-            patch_cache_control(response, public=True, max_age=60)
+        patch_cache_control(response, public=True, max_age=60)
         return response
-    if PledgeSettings.load().signing_paused:
+    rules = signing_rules()
+    if rules.config.signing_paused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)
     form = PledgeForm(request.POST)
     if form.is_bot:  # the same answer as a real pledge; nothing saved, nothing sent
@@ -80,6 +61,7 @@ def pledge(request: HttpRequest) -> HttpResponse:
             language=get_language() or "en",
             referral_code=data["ref"],
             ip=client_ip(request),
+            rules=rules,
         )
     except services.SigningPaused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)
@@ -100,23 +82,36 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     links."""
     found = selectors.pledge_by_confirm_token(token)
     if found is None:
+        used = selectors.pledge_by_used_confirm_token(token)
+        if used is not None:
+            return _already_confirmed(request, used)
         return _private(render(request, "pledges/link_invalid.html", status=404))
+    pending = selectors.pending_pledges_of(found.supporter_id)
     if request.method == "POST":
         if request.POST.get("action") == "reject":
+            if not pending:
+                return _already_confirmed(request, found)
             services.pledge_reject(token=token)
             return _private(render(request, "pledges/rejected.html"))
+        if not pending and found.status == PledgeStatus.CONFIRMED:
+            return _already_confirmed(request, found)
         confirmed = services.pledge_confirm(token=token)
         if confirmed is not None and confirmed.status == PledgeStatus.CONFIRMED:
             thanks_url = reverse("pledges:thanks", kwargs={"code": confirmed.share_code})
             receipt = receipt_token(confirmed.supporter_id)  # the thank-you page shows the receipt once
             return _private(HttpResponseRedirect(f"{thanks_url}?receipt={receipt}"))
         return _private(render(request, "pledges/link_invalid.html", status=404))
-    pending = selectors.pending_pledges_of(found.supporter_id)
     if not pending and found.status == PledgeStatus.CONFIRMED:
-        return _private(redirect("pledges:thanks", code=found.share_code))
+        return _already_confirmed(request, found)
     if not pending:
         return _private(render(request, "pledges/link_invalid.html", status=404))
-    return _private(render(request, "pledges/confirm.html", {"pledges": pending, "token": token}))
+    context = {"pledges": pending, "token": token, "person": found.supporter}
+    return _private(render(request, "pledges/confirm.html", context))
+
+
+def _already_confirmed(request: HttpRequest, pledge: Pledge) -> HttpResponse:
+    """A used confirmation link: it says so and leads to the thank-you page."""
+    return _private(render(request, "pledges/already_confirmed.html", {"share_code": pledge.share_code}))
 
 
 @require_safe
@@ -135,7 +130,6 @@ def thanks(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_safe
 @cache_control(public=True, max_age=60)
-@counts_referrals
 def supporters(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(selectors.wall_supporters(), WALL_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))

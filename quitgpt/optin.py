@@ -1,9 +1,13 @@
 """Double opt-in machinery shared by pledges and event RSVPs.
 
 A row that needs an email carries what is *owed* (`email_owed`, e.g. "confirm"); the sending task
-claims the row with a conditional UPDATE, mints a fresh token (stored only as a hash), sends, then
-stamps the row. Two senders can never both send, a crashed sender's claim expires, and a periodic sweep
-re-sends whatever is still owed, so nothing is lost when the broker or a worker is down.
+claims the row with a conditional UPDATE, takes the token of the row's current request (stored only as
+a hash), sends, then stamps the row. One request has one token, derived from SECRET_KEY, the row and the
+request's expiry (`request_token`): every email of that request (a double submit, a re-send, a sender
+killed mid-send and swept later) carries the same link, so every link sent stays valid until it expires
+or is used; a request starts when the previous one has expired, with a fresh budget of emails. Two
+senders can never both send, a crashed sender's claim expires, and a periodic sweep re-sends whatever is
+still owed, so nothing is lost when the broker or a worker is down.
 """
 
 from __future__ import annotations
@@ -11,14 +15,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import TypeVar
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from quitgpt.tokens import MAX_TOKEN_LENGTH, hash_token, new_token
+from quitgpt.tokens import MAX_TOKEN_LENGTH, hash_token, keyed_token
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +33,9 @@ TOKEN_LIFETIME = timedelta(days=7)
 CLAIM_TIMEOUT = timedelta(minutes=10)
 # The sweep leaves fresh rows to the task enqueued on commit.
 SWEEP_GRACE = timedelta(minutes=1)
+# Emails one client (an IPv4 address or an IPv6 /64) may have sent per sweep (every minute): 200 people
+# behind one carrier address all have theirs within about seven minutes.
+SWEEP_PER_CLIENT = 30
 
 
 class DoubleOptIn(models.Model):
@@ -61,13 +69,39 @@ class DoubleOptIn(models.Model):
 M = TypeVar("M", bound=DoubleOptIn)
 
 
+def _budget_left(now) -> Q:
+    """Rows that may be sent one more email: the current request's budget is not spent, or the request
+    has expired (the next email starts a new one). A stranger can spend a request's emails, but each of
+    them carries the owner's live link, and the budget comes back with the next request."""
+    return Q(emails_sent__lt=MAX_EMAILS) | Q(token_expires_at__isnull=True) | Q(token_expires_at__lte=now)
+
+
+def request_token(model: type[DoubleOptIn], pk: int, expires_at) -> str:
+    """The token of one request of one row: the same for every email of the request, 256 bits."""
+    stamp = expires_at.astimezone(UTC).isoformat()
+    return keyed_token("quitgpt.optin", f"{model._meta.label_lower}:{pk}:{stamp}")
+
+
+def _current_token(model: type[M], obj: M, now) -> str:
+    """The live request's token, or a new request (a new expiry, a fresh email budget) if none is live.
+    A live token whose hash is not the derived one (minted before tokens were derived) is replaced."""
+    expires = obj.token_expires_at
+    if expires is not None and expires > now:
+        raw = request_token(model, obj.pk, expires)
+        if hash_token(raw) == obj.token_hash:
+            return raw
+    expires = now + TOKEN_LIFETIME
+    raw = request_token(model, obj.pk, expires)
+    model.objects.filter(pk=obj.pk).update(
+        token_hash=hash_token(raw), token_expires_at=expires, emails_sent=0
+    )
+    return raw
+
+
 def owe_email(model: type[DoubleOptIn], *, pk: int, kind: str) -> bool:
     """Record that `kind` email is owed to the row, unless its email budget is spent. True if owed."""
-    return bool(
-        model.objects.filter(pk=pk, emails_sent__lt=MAX_EMAILS).update(
-            email_owed=kind, email_owed_since=timezone.now()
-        )
-    )
+    now = timezone.now()
+    return bool(model.objects.filter(_budget_left(now), pk=pk).update(email_owed=kind, email_owed_since=now))
 
 
 def send_owed_email(
@@ -84,7 +118,7 @@ def send_owed_email(
     """
     now = timezone.now()
     claimed = (
-        model.objects.filter(pk=pk, emails_sent__lt=MAX_EMAILS)
+        model.objects.filter(_budget_left(now), pk=pk)
         .exclude(email_owed="")
         .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - CLAIM_TIMEOUT))
         .update(email_claimed_at=now)
@@ -95,8 +129,10 @@ def send_owed_email(
     kind = obj.email_owed
     raw: str | None = None
     if kind in set(token_kinds):
-        raw = new_token()
-        model.objects.filter(pk=pk).update(token_hash=hash_token(raw), token_expires_at=now + TOKEN_LIFETIME)
+        raw = _current_token(model, obj, now)
+    elif obj.token_expires_at is None or obj.token_expires_at <= now:
+        # No live request: this email opens a new budget period (its token, if any, is kept).
+        model.objects.filter(pk=pk).update(token_expires_at=now + TOKEN_LIFETIME, emails_sent=0)
     try:
         send(obj, kind, raw)
     except Exception:
@@ -108,16 +144,28 @@ def send_owed_email(
     return True
 
 
-def owed_pks(model: type[DoubleOptIn], *, limit: int = 500) -> list[int]:
-    """Rows whose email is still owed after the grace period and not held by a live sender."""
+def owed_pks(
+    model: type[DoubleOptIn],
+    *,
+    limit: int = 500,
+    grace: timedelta = SWEEP_GRACE,
+    per_client: int = SWEEP_PER_CLIENT,
+) -> list[int]:
+    """Rows whose email is still owed after the grace period and not held by a live sender, oldest
+    first (a grace of zero: every owed row, for a sender that batches instead of a task per row); for a
+    model with an `ip_hash`, at most `per_client` per client in one call, so that a flood from one client
+    is sent at a bounded rate without holding back anyone else's email."""
     now = timezone.now()
-    return list(
+    rows = (
         model.objects.exclude(email_owed="")
-        .filter(email_owed_since__lt=now - SWEEP_GRACE, emails_sent__lt=MAX_EMAILS)
+        .filter(_budget_left(now), email_owed_since__lte=now - grace)
         .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - CLAIM_TIMEOUT))
-        .order_by("email_owed_since")
-        .values_list("pk", flat=True)[:limit]
     )
+    if any(f.name == "ip_hash" for f in model._meta.concrete_fields):
+        rows = rows.annotate(
+            rank=Window(RowNumber(), partition_by=[F("ip_hash")], order_by=[F("email_owed_since"), F("pk")])
+        ).filter(rank__lte=per_client)
+    return list(rows.order_by("email_owed_since", "pk").values_list("pk", flat=True)[:limit])
 
 
 def find_by_token(queryset: models.QuerySet[M], raw: str) -> M | None:

@@ -1,8 +1,10 @@
 """Private links, written once: random tokens stored only as a hash, and stable keyed tokens.
 
 Two kinds of link reach a person by email:
-- a *one-time* token (confirm a pledge or an RSVP): `new_token()` goes into the email, only
-  `hash_token(raw)` is stored, and a lookup hashes what the link carries (`quitgpt.optin.find_by_token`);
+- a *one-time* token (confirm a pledge or an RSVP): only `hash_token(raw)` is stored, and a lookup
+  hashes what the link carries (`quitgpt.optin.find_by_token`). The opt-in derives it per request
+  (`quitgpt.optin.request_token`: a `keyed_token` of the row and the request's expiry), so every email of
+  one request carries the same link; `new_token()` mints a random one where no row value fits;
 - a *stable* token that every email repeats (a supporter's manage link, an RSVP's cancel link):
   `keyed_token(purpose, value)`, a keyed hash (HMAC-SHA256 under SECRET_KEY) of a per-row value, checked
   in constant time with `keyed_token_matches`. Nothing secret is stored; changing the row's value (e.g.

@@ -22,8 +22,10 @@ from tally.models import HeldState
 
 # Computed once: TextChoices.values builds a new list on every access, and the batch loop is hot.
 HELD = tuple(HeldState.values)
-# Statuses in which the suspicious flag holds a pledge out: awaiting confirmation, or counted.
-FLAGGABLE = (PledgeStatus.PENDING, COUNTED_STATUS)
+# Statuses in which the suspicious flag holds a pledge out under its own class: counted ones only. A
+# flagged pledge awaiting confirmation is "pending" like any other, so that no published figure moves on
+# a submission (which would tell whether the address had pledged).
+FLAGGABLE = (COUNTED_STATUS,)
 # The held class of a pledge by its status when no flag holds it; any other status is "removed".
 HELD_BY_STATUS = {PledgeStatus.PENDING: HeldState.PENDING, PledgeStatus.WITHDRAWN: HeldState.WITHDRAWN}
 

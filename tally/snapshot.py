@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from pledges.models import PledgeKind
 from tally.log import log_sign_head, log_summary
-from tally.models import HeadlineSettings, ReportedTally, TallyCounter, TallySnapshot
+from tally.models import HeadlineSettings, HeldState, ReportedTally, TallyCounter, TallySnapshot
 from tally.rules import HELD, utc_day
+
+PUBLIC_HELD = tuple(state for state in HELD if state != HeldState.PENDING)
 
 
 # --- Snapshots ------------------------------------------------------------------------------------------
@@ -24,7 +26,9 @@ def _snapshot_figures() -> tuple[int, int, dict[str, Any]]:
         for key, value in sorted(counters.items())
         if key.startswith("country:") and value
     }
-    held = {state: counters.get(f"held:{state}", 0) for state in HELD}
+    # Published: only what a confirmed owner or a moderator changed. Unconfirmed pledges ("pending") are
+    # left out: a submission would move that figure for a new address and not for a known one.
+    held = {state: counters.get(f"held:{state}", 0) for state in PUBLIC_HELD}
     reported_rows = list(
         ReportedTally.objects.filter(active=True).values(
             "id", "source", "count", "date", "kind", "evidence_url", "verified"

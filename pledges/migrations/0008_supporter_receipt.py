@@ -35,7 +35,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pledges", "0006_remove_pledge_manage_token_hash"),
+        ("pledges", "0007_spam_tombstone"),
     ]
 
     operations = [

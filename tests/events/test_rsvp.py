@@ -40,7 +40,7 @@ def test_it_emails_a_link_and_confirms_only_when_the_button_is_pressed(
     assert not response.cookies
 
     [message] = smtp_mailbox.wait_for(1)
-    assert message["X-Envelope-To"] == "Jane.Doe@Example.org"
+    assert message["X-Envelope-To"] == "Jane.Doe@example.org"  # the domain in its one form
     assert subject(message) == "Confirm your RSVP: Rally at the square"
     body = smtp_mailbox.text_of(message)
     confirm, cancel = link_in(body, "confirm"), link_in(body, "cancel")
@@ -79,17 +79,17 @@ def test_it_answers_the_same_whether_or_not_the_address_already_rsvped(
     event = make_event()
     with django_capture_on_commit_callbacks(execute=True):
         first = client.post(rsvp_url(event), {"email": "sam@example.org"}, **same_origin)
-    make_rsvp(event, email="kim@example.org", status=RsvpStatus.CONFIRMED)
+    make_rsvp(event, email="kim@fastmail.com", status=RsvpStatus.CONFIRMED)
     with django_capture_on_commit_callbacks(execute=True):
-        known = client.post(rsvp_url(event), {"email": "KIM+events@example.org"}, **same_origin)
+        known = client.post(rsvp_url(event), {"email": "KIM+events@Fastmail.com"}, **same_origin)
     assert first.status_code == known.status_code == 200
     assert first.content == known.content
     # The confirmed one is left as it is and gets no new email; one row per mailbox.
     assert len(mailoutbox) == 1
-    assert Rsvp.objects.filter(event=event, email_normalised="kim@example.org").get().status == "confirmed"
+    assert Rsvp.objects.filter(event=event, email_normalised="kim@fastmail.com").get().status == "confirmed"
 
 
-def test_a_second_rsvp_while_pending_sends_a_new_link_and_the_old_one_stops_working(
+def test_a_second_rsvp_while_pending_resends_the_same_link_which_keeps_working(
     client, mailoutbox, django_capture_on_commit_callbacks, same_origin
 ) -> None:
     event = make_event()
@@ -98,8 +98,8 @@ def test_a_second_rsvp_while_pending_sends_a_new_link_and_the_old_one_stops_work
             client.post(rsvp_url(event), {"email": "lee@example.org"}, **same_origin)
     assert len(mailoutbox) == 2 and Rsvp.objects.count() == 1
     old, new = (link_in(m.body, "confirm") for m in mailoutbox)
-    assert client.get(old).status_code == 404
-    assert client.get(new).status_code == 200
+    assert old == new  # every link sent stays valid until it expires or is used
+    assert client.get(old).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -42,9 +42,23 @@ def test_confirming_twice_is_harmless(client, sign, outbox) -> None:
     client.post(path, {"action": "confirm"}, **POST)
     first = Pledge.objects.get().confirmed_at
     again = client.post(path, {"action": "confirm"}, **POST)
-    assert again.status_code == 302 and "/pledge/thanks/" in again["Location"]
+    share = Pledge.objects.get().share_code
+    # A used link says so and leads to the thank-you page.
+    assert again.status_code == 200 and "Already confirmed" in again.content.decode()
+    assert f"/pledge/thanks/{share}/" in again.content.decode()
     assert Pledge.objects.get().confirmed_at == first
-    assert client.get(path).status_code == 302  # the link now leads to the thank-you page
+    page = client.get(path)
+    assert page.status_code == 200 and "Already confirmed" in page.content.decode()
+
+
+def test_a_used_link_says_already_confirmed_even_after_it_expired(client, sign, outbox) -> None:
+    sign()
+    path = link_in(outbox[0], "confirm")
+    client.post(path, {"action": "confirm"}, **POST)
+    with time_machine.travel(timezone.now() + timedelta(days=30)):
+        page = client.get(path)
+    assert page.status_code == 200 and "Already confirmed" in page.content.decode()
+    assert "Sign again" not in page.content.decode()
 
 
 def test_confirming_confirms_both_kinds_signed_together(client, sign, outbox) -> None:
@@ -82,13 +96,69 @@ def test_an_unknown_or_expired_link_is_a_clear_page_not_an_error(client, sign, o
     assert Pledge.objects.get().status == "pending"
 
 
-def test_a_resent_confirmation_replaces_the_old_link(client, sign, outbox) -> None:
+def test_a_double_submit_keeps_the_first_emails_link_working(client, sign, outbox) -> None:
     sign()
     sign(ip="192.0.2.77")
-    old, new = link_in(outbox[0], "confirm"), link_in(outbox[1], "confirm")
-    assert old != new
-    assert client.get(old).status_code == 404
-    assert client.get(new).status_code == 200
+    first, second = link_in(outbox[0], "confirm"), link_in(outbox[1], "confirm")
+    assert first == second  # one request, one link, in every email
+    assert client.get(first).status_code == 200
+    client.post(first, {"action": "confirm"}, **POST)
+    assert Pledge.objects.get().status == "confirmed"
+
+
+def test_a_stranger_signing_a_pending_address_changes_nothing_the_owner_confirms(
+    client, sign, outbox
+) -> None:
+    sign(email="owner@example.org", first_name="Owner", message="My words", wall_consent="on")
+    owners_link = link_in(outbox[0], "confirm")
+    sign(
+        email="Owner@Example.org",
+        first_name="Stranger",
+        message="Not mine",
+        country="US",
+        updates_consent="on",
+        ip="198.51.100.9",
+    )
+    person = Supporter.objects.get()
+    assert (person.first_name, person.message, str(person.country)) == ("Owner", "My words", "FR")
+    assert person.wall_consent and not person.updates_consent
+    assert Pledge.objects.get().email == "owner@example.org"  # the address the emails go to
+    assert all(m.to == ["owner@example.org"] for m in outbox)
+    page = client.get(owners_link)
+    assert page.status_code == 200  # the owner's link still works
+    html = page.content.decode()
+    # The page shows what will be published and which consents are given.
+    assert "Owner" in html and "My words" in html and "France" in html and "Stranger" not in html
+    assert "Show me on the supporters wall: yes" in html and "Send me campaign updates by email: no" in html
+
+
+def test_a_sender_killed_mid_send_resends_the_same_link(client, sign, outbox) -> None:
+    sign()
+    pledge = Pledge.objects.get()
+    first = link_in(outbox[0], "confirm")
+    # The worker sent the email and died before stamping the row: it is still owed, its claim stale.
+    long_ago = timezone.now() - timedelta(minutes=11)
+    Pledge.objects.filter(pk=pledge.pk).update(
+        email_owed="confirm", email_owed_since=long_ago, email_claimed_at=long_ago
+    )
+    assert sweep_owed() == 1
+    assert link_in(outbox[1], "confirm") == first
+    assert client.get(first).status_code == 200
+
+
+def test_a_new_request_after_the_link_expired_gets_a_new_link_and_a_fresh_budget(
+    client, sign, outbox
+) -> None:
+    sign()
+    Pledge.objects.update(emails_sent=5)  # spent, e.g. by a stranger's re-signs
+    old = link_in(outbox[0], "confirm")
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        sign(ip="192.0.2.78")
+        assert len(outbox) == 2
+        new = link_in(outbox[1], "confirm")
+        assert new != old and client.get(new).status_code == 200
+        assert client.get(old).status_code == 404
+    assert Pledge.objects.get().emails_sent == 1
 
 
 def test_the_token_is_stored_only_as_a_hash(sign, outbox) -> None:

@@ -41,7 +41,9 @@ def test_signing_again_after_withdrawing_starts_a_fresh_seven_days(sign) -> None
     Pledge.objects.filter(pk=pledge.pk).update(requested_at=timezone.now() - timedelta(days=20))
     sign()
     pledge.refresh_from_db()
-    assert pledge.status == "pending"
+    # It stays withdrawn (an unverified signature changes no state) and awaits its owner's confirmation.
+    assert pledge.status == "withdrawn"
+    assert Pledge.objects.awaiting_confirmation().get() == pledge
     assert pledges_purge_pending() == 0
 
 
@@ -71,6 +73,7 @@ def test_anonymising_at_the_end_erases_personal_data_and_keeps_every_count() -> 
 def test_the_sweep_and_the_purge_are_scheduled_on_registered_tasks() -> None:
     from quitgpt.celery import app
 
+    app.loader.import_default_modules()  # what a worker does at start: autodiscover every app's tasks
     schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
     assert schedule["quitgpt.tasks.sweep_owed_emails"] <= 60  # every owner's owed emails, pledges included
     assert schedule["pledges.tasks.purge_pending_pledges"] <= 3600

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from pledges.models import Pledge, Supporter
 from pledges.services import manage_token_for
@@ -75,7 +77,12 @@ def test_a_supporter_withdraws_a_pledge_and_it_leaves_the_count(client) -> None:
     Supporter.objects.update(tally_dirty=False)
     response = client.post(
         manage_path(pledge),
-        {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk},
+        {
+            "action": "withdraw",
+            "supporter": pledge.supporter_id,
+            "pledge": pledge.pk,
+            "confirm_withdraw": "yes",
+        },
         **POST,
     )
     assert response.status_code == 303
@@ -89,12 +96,24 @@ def test_one_cannot_withdraw_someone_elses_pledge_with_ones_own_link(client) -> 
     mine = make_pledge(status="confirmed")
     theirs = make_pledge(status="confirmed")
     response = client.post(
-        manage_path(mine), {"action": "withdraw", "supporter": mine.supporter_id, "pledge": theirs.pk}, **POST
+        manage_path(mine),
+        {
+            "action": "withdraw",
+            "supporter": mine.supporter_id,
+            "pledge": theirs.pk,
+            "confirm_withdraw": "yes",
+        },
+        **POST,
     )
     assert response.status_code == 400
     response = client.post(
         manage_path(mine),
-        {"action": "withdraw", "supporter": theirs.supporter_id, "pledge": theirs.pk},
+        {
+            "action": "withdraw",
+            "supporter": theirs.supporter_id,
+            "pledge": theirs.pk,
+            "confirm_withdraw": "yes",
+        },
         **POST,
     )
     assert response.status_code == 400
@@ -139,7 +158,12 @@ def test_a_cross_site_post_to_the_manage_link_is_refused(client) -> None:
     pledge = make_pledge(status="confirmed")
     response = client.post(
         manage_path(pledge),
-        {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk},
+        {
+            "action": "withdraw",
+            "supporter": pledge.supporter_id,
+            "pledge": pledge.pk,
+            "confirm_withdraw": "yes",
+        },
         HTTP_SEC_FETCH_SITE="cross-site",
     )
     assert response.status_code == 403
@@ -152,7 +176,7 @@ def test_an_unknown_manage_link_is_a_404(client) -> None:
 
 # --- "My pledges" for a signed-in supporter --------------------------------------------------------------
 def test_my_pledges_lists_pledges_of_verified_addresses_only(client, alice) -> None:
-    mine = make_pledge(status="confirmed", email="alice+news@example.org")
+    mine = make_pledge(status="confirmed", email='"alice"@Example.org')  # one mailbox, another spelling
     unverified = make_pledge(status="confirmed", email="aliceother@gmail.com", first_name="Unverified")
     make_pledge(status="confirmed", email="bob@example.org", first_name="Bobby")
     client.force_login(alice)
@@ -168,7 +192,13 @@ def test_my_pledges_offers_the_same_actions(client, alice) -> None:
     pledge = make_pledge(status="confirmed", email="alice@example.org")
     client.force_login(alice)
     client.post(
-        "/accounts/pledges/", {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk}
+        "/accounts/pledges/",
+        {
+            "action": "withdraw",
+            "supporter": pledge.supporter_id,
+            "pledge": pledge.pk,
+            "confirm_withdraw": "yes",
+        },
     )
     assert Pledge.objects.get().status == "withdrawn"
     data = json.loads(client.get("/accounts/pledges/my-data.json").content)
@@ -187,7 +217,13 @@ def test_another_user_cannot_act_on_alices_pledges(client, alice, bob) -> None:
         in client.get("/accounts/pledges/").content.decode()
     )
     response = client.post(
-        "/accounts/pledges/", {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk}
+        "/accounts/pledges/",
+        {
+            "action": "withdraw",
+            "supporter": pledge.supporter_id,
+            "pledge": pledge.pk,
+            "confirm_withdraw": "yes",
+        },
     )
     assert response.status_code == 400
     assert client.get("/accounts/pledges/my-data.json").status_code == 404
@@ -207,7 +243,13 @@ def test_my_pledges_posts_need_the_csrf_token(alice) -> None:
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(alice)
     response = strict.post(
-        "/accounts/pledges/", {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk}
+        "/accounts/pledges/",
+        {
+            "action": "withdraw",
+            "supporter": pledge.supporter_id,
+            "pledge": pledge.pk,
+            "confirm_withdraw": "yes",
+        },
     )
     assert response.status_code == 403
 
@@ -217,3 +259,39 @@ def test_the_manage_page_says_how_to_erase_event_sign_ups_too(client) -> None:
     html = client.get(manage_path(pledge)).content.decode()
     assert "This erases your pledges." in html
     assert 'href="/accounts/pledges/">sign in to My pledges</a>' in html
+
+
+def test_withdrawing_asks_first_and_can_be_undone_from_the_manage_page(client) -> None:
+    from tally.selectors import tally_current
+    from tally.services import tally_recompute
+
+    pledge = make_pledge(status="confirmed", email="undo@example.org")
+    path = manage_path(pledge)
+    form = {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk}
+    asked = client.post(path, form, **POST)
+    assert asked.status_code == 200 and "Withdraw this pledge?" in asked.content.decode()
+    assert 'name="confirm_withdraw" value="yes"' in asked.content.decode()
+    assert Pledge.objects.get().status == "confirmed"  # nothing happened yet
+    done = client.post(path, {**form, "confirm_withdraw": "yes"}, **POST)
+    assert done.status_code == 303 and Pledge.objects.get().status == "withdrawn"
+    page = client.get(done["Location"]).content.decode()
+    assert 'name="action" value="undo_withdraw"' in page  # a plain form: no JavaScript needed
+    tally_recompute()
+    assert tally_current()["people"] == 0
+    undone = client.post(path, {**form, "action": "undo_withdraw"}, **POST)
+    assert undone.status_code == 303 and undone["Location"].endswith("?done=restored")
+    assert Pledge.objects.get().status == "confirmed"
+    tally_recompute()
+    assert tally_current()["people"] == 1
+
+
+def test_a_withdrawal_cannot_be_undone_after_the_window(client) -> None:
+    pledge = make_pledge(
+        status="withdrawn", email="late@example.org", confirmed_at=timezone.now() - timedelta(days=5)
+    )
+    Pledge.objects.filter(pk=pledge.pk).update(withdrawn_at=timezone.now() - timedelta(days=2))
+    path = manage_path(pledge)
+    assert 'value="undo_withdraw"' not in client.get(path).content.decode()
+    form = {"action": "undo_withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk}
+    response = client.post(path, form, **POST)
+    assert response["Location"].endswith("?done=too_late") and Pledge.objects.get().status == "withdrawn"

@@ -49,7 +49,8 @@ def test_it_records_both_kinds_for_one_person_with_one_email(sign, outbox) -> No
 def test_it_stores_the_normalised_address_beside_the_address_as_typed(sign) -> None:
     sign(email="Jane.Doe+news@GoogleMail.com")
     pledge = Pledge.objects.get()
-    assert (pledge.email, pledge.email_normalised) == ("Jane.Doe+news@GoogleMail.com", "janedoe@gmail.com")
+    # As typed, but for the domain, in its one form (and quotes, had there been any).
+    assert (pledge.email, pledge.email_normalised) == ("Jane.Doe+news@googlemail.com", "janedoe@gmail.com")
 
 
 def test_a_repeat_from_the_same_mailbox_in_another_spelling_is_not_a_second_pledge(sign, outbox) -> None:
@@ -90,9 +91,9 @@ def test_it_sends_at_most_five_emails_per_pledge(sign, outbox) -> None:
 def test_the_database_refuses_a_second_pledge_of_a_kind_for_a_mailbox() -> None:
     from django.db import IntegrityError, transaction
 
-    make_pledge(email="a@example.org")
+    make_pledge(email="a@gmail.com")
     with pytest.raises(IntegrityError), transaction.atomic():
-        make_pledge(email="A+x@example.org")
+        make_pledge(email="A+x@gmail.com")
 
 
 @pytest.mark.postgres
@@ -203,7 +204,12 @@ def test_the_cookie_free_forms_work_under_strict_csrf_checks(django_capture_on_c
     assert browser.post(path, {"action": "confirm"}, HTTP_SEC_FETCH_SITE="same-origin").status_code == 302
     pledge = Pledge.objects.get()
     manage = f"/pledge/manage/{manage_token_for(pledge.supporter)}/"
-    data = {"action": "withdraw", "supporter": pledge.supporter_id, "pledge": pledge.pk}
+    data = {
+        "action": "withdraw",
+        "supporter": pledge.supporter_id,
+        "pledge": pledge.pk,
+        "confirm_withdraw": "yes",
+    }
     assert browser.post(manage, data, HTTP_SEC_FETCH_SITE="same-origin").status_code == 303
     assert Pledge.objects.get().status == "withdrawn"
     assert not browser.cookies

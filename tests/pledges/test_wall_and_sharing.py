@@ -110,16 +110,28 @@ def test_an_unknown_thank_you_page_is_a_404(client) -> None:
     assert client.get(f"/pledge/thanks/{pending.share_code}/").status_code == 404
 
 
-def test_visits_through_a_referral_code_are_counted_without_a_cookie(client) -> None:
+def test_pages_reached_through_a_referral_code_stay_cacheable_and_carry_it_in_the_form(client) -> None:
     make_pledge(share_code="Refer12345")
-    for _ in range(3):
-        response = client.get("/pledge/?ref=Refer12345")
-        assert not response.cookies
-        assert "no-cache" in response["Cache-Control"]
-    client.get("/supporters/?ref=Refer12345")
-    client.get("/pledge/?ref=unknown-code")
-    client.get("/pledge/?ref=<script>")
-    assert list(ReferralVisit.objects.values_list("code", "visits")) == [("Refer12345", 4)]
+    response = client.get("/pledge/?ref=Refer12345")
+    assert not response.cookies
+    assert "public" in response["Cache-Control"] and "no-cache" not in response["Cache-Control"]
+    assert 'name="ref" value="Refer12345"' in response.content.decode()
+    assert "public" in client.get("/supporters/?ref=Refer12345")["Cache-Control"]
+
+
+def test_a_referral_visit_counts_once_per_client_per_code_per_day(client) -> None:
+    from pledges.services import referral_visit_record
+    from quitgpt.net import ip_hash
+
+    make_pledge(share_code="Refer12345")
+    one, other = ip_hash("2001:db8:1:1::1"), ip_hash("192.0.2.44")
+    for _ in range(20):
+        referral_visit_record(code="Refer12345", client=one)
+    assert referral_visit_record(code="Refer12345", client=ip_hash("2001:db8:1:1::beef")) is False  # same /64
+    assert referral_visit_record(code="Refer12345", client=other) is True
+    assert referral_visit_record(code="unknown-code", client=other) is False
+    assert referral_visit_record(code="<script>", client=other) is False
+    assert list(ReferralVisit.objects.values_list("code", "visits")) == [("Refer12345", 2)]
     assert ReferralVisit.objects.get().day == timezone.localdate()
 
 

@@ -256,11 +256,11 @@ def test_the_recount_finds_drift_in_the_log_and_corrects_it_in_the_open() -> Non
     log._append_leaves([("f" * 64, datetime(2026, 1, 1).date(), 1, "cancelled")])
     assert log.log_sum() == 4
     recount = tally_recount()
-    assert not recount.clean and recount.repaired
+    assert not recount.matched and recount.repaired
     assert recount.details["counters"]["log:sum"] == 1
     assert log.log_sum() == 3 == true_people()
     assert LogEntry.objects.count() == 5  # appended, never rewritten
-    assert tally_recount().clean
+    assert tally_recount().matched
 
 
 def test_the_demo_seed_logs_every_person_it_counts() -> None:
