@@ -19,6 +19,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY . .
 # collectstatic needs settings that import; these build-time values are never used at run time.
 RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-$(python -c 'import secrets;print(secrets.token_hex(32))') \
+    LOG_SIGNING_KEY=$(python -c 'import base64,secrets;print(base64.b64encode(secrets.token_bytes(32)).decode())') \
     DJANGO_ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
  && python manage.py compile_translations
 

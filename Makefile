@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install setup lint format messages bench bench-tally faults scale bench-updates screenshots clean
+.PHONY: run test install setup lint format messages bench bench-tally bench-log faults scale bench-updates screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ SIZES ?= 10000 100000
 bench-updates: install
 	$(PY) manage.py compile_translations >/dev/null
 	$(PY) bench/updates_bench.py --sizes $(SIZES)
+
+## The count's log: what it adds to a tally run, proof costs, the verifier on a 2,000,000-entry log.
+bench-log: install
+	$(PY) bench/bench_log.py
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache

@@ -70,6 +70,11 @@ class Supporter(TimeStampedModel):
     # without storing it); only its hash is stored, for the look-up. A new salt revokes old links.
     manage_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
     manage_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # The receipt (pledges.receipts): a random secret shown only to the supporter, and its commitment,
+    # which is all the public log carries. Erasure deletes the secret; the commitment stays with the
+    # anonymous row so that the log can still subtract it.
+    receipt_secret = models.CharField(max_length=64, blank=True, default="", editable=False)
+    receipt_commitment = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = SupporterQuerySet.as_manager()
 

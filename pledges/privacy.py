@@ -143,6 +143,7 @@ def supporter_erase(*, supporter: Supporter) -> None:
             **PERSON_DEFAULTS,
             manage_salt="",
             manage_token_hash="",  # nosec B106 - clearing, not a password
+            receipt_secret="",  # nosec B106 - the commitment can no longer be tied to them
             tally_dirty=True,
         )
 
@@ -172,6 +173,7 @@ def pledges_anonymise_all(*, actor: Any | None = None) -> int:
             **PERSON_DEFAULTS,
             manage_salt="",
             manage_token_hash="",  # nosec B106 - clearing, not a password
+            receipt_secret="",  # nosec B106 - the commitment can no longer be tied to them
             tally_dirty=True,
         )
         audit_record(actor=actor, action="pledges.anonymise_all", details={"count": count})

@@ -14,6 +14,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from pledges.models import Pledge, PledgeStatus, Supporter
+from pledges.receipts import receipt_fields
 from quitgpt.tokens import hash_token, keyed_token
 
 # A withdrawal can be undone from the manage page for this long; meanwhile the person's details stay
@@ -50,7 +51,7 @@ def _new_manage_fields() -> dict[str, str]:
 
 def _supporter_for(email_normalised: str) -> Supporter:
     supporter, _created = Supporter.objects.get_or_create(
-        email_normalised=email_normalised, defaults=_new_manage_fields()
+        email_normalised=email_normalised, defaults={**_new_manage_fields(), **receipt_fields()}
     )
     if not supporter.manage_salt:
         fields = _new_manage_fields()
@@ -104,10 +105,12 @@ def _supporter_locked_and_dirty(email_normalised: str, details: dict[str, Any]) 
         return supporter, False
     now = timezone.now()
     fields = _new_manage_fields()
+    receipt = receipt_fields()  # a new supporter's receipt; an existing one keeps theirs
     sql = (
         "INSERT INTO pledges_supporter (created_at, updated_at, email_normalised, first_name, country,"
         " message, message_approved, wall_consent, updates_consent, language, tally_dirty, manage_salt,"
-        " manage_token_hash) VALUES (%s, %s, %s, %s, %s, %s, false, %s, %s, %s, true, %s, %s)"
+        " manage_token_hash, receipt_secret, receipt_commitment)"
+        " VALUES (%s, %s, %s, %s, %s, %s, false, %s, %s, %s, true, %s, %s, %s, %s)"
         " ON CONFLICT (email_normalised) DO UPDATE SET tally_dirty = true,"
         " manage_salt = CASE WHEN pledges_supporter.manage_salt = '' THEN EXCLUDED.manage_salt"
         " ELSE pledges_supporter.manage_salt END,"
@@ -127,6 +130,8 @@ def _supporter_locked_and_dirty(email_normalised: str, details: dict[str, Any]) 
         details["language"],
         fields["manage_salt"],
         fields["manage_token_hash"],
+        receipt["receipt_secret"],
+        receipt["receipt_commitment"],
     ]
     supporter = next(iter(Supporter.objects.raw(sql, params)))
     return supporter, bool(supporter.inserted)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from pledges import selectors, services
 from pledges.forms import PledgeForm, pledge_form_for
 from pledges.models import Pledge, PledgeStatus, Supporter
+from pledges.receipts import receipt_from_token, receipt_token
 from pledges.rules import signing_rules
 from pledges.self_service import SelfServicePage, self_service
 from quitgpt.net import client_ip
@@ -96,7 +97,9 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             return _already_confirmed(request, found)
         confirmed = services.pledge_confirm(token=token)
         if confirmed is not None and confirmed.status == PledgeStatus.CONFIRMED:
-            return _private(redirect("pledges:thanks", code=confirmed.share_code, permanent=False))
+            thanks_url = reverse("pledges:thanks", kwargs={"code": confirmed.share_code})
+            receipt = receipt_token(confirmed.supporter_id)  # the thank-you page shows the receipt once
+            return _private(HttpResponseRedirect(f"{thanks_url}?receipt={receipt}"))
         return _private(render(request, "pledges/link_invalid.html", status=404))
     if not pending and found.status == PledgeStatus.CONFIRMED:
         return _already_confirmed(request, found)
@@ -112,13 +115,17 @@ def _already_confirmed(request: HttpRequest, pledge: Pledge) -> HttpResponse:
 
 
 @require_safe
-@cache_control(public=True, max_age=300)
 def thanks(request: HttpRequest, code: str) -> HttpResponse:
     if not services.SHARE_CODE_RE.match(code):
         raise Http404
     if not Pledge.objects.filter(share_code=code, status=PledgeStatus.CONFIRMED).exists():
         raise Http404
-    return render(request, "pledges/thanks.html", {"share_code": code})
+    receipt = receipt_from_token(request.GET.get("receipt"))
+    response = render(request, "pledges/thanks.html", {"share_code": code, "receipt": receipt})
+    if receipt:  # reached from the confirmation: the receipt is for this visitor alone
+        return _private(response)
+    patch_cache_control(response, public=True, max_age=300)
+    return response
 
 
 @require_safe

@@ -85,7 +85,13 @@ if settings.PLEDGES_EMAIL_BATCH_SECONDS:
 
 # --- tally ---
 # Its own queue, so that a flood of emails never delays the counter (and the other way round).
-app.conf.task_routes = {**(app.conf.task_routes or {}), "tally.tasks.*": {"queue": "tally"}}
+app.conf.task_routes = {
+    **(app.conf.task_routes or {}),
+    # The sampled audit's emails are emails: the "email" queue (listed before the tally's wildcard).
+    "tally.tasks.send_audit_email": {"queue": "email"},
+    "tally.tasks.sweep_owed_audit_emails": {"queue": "email"},
+    "tally.tasks.*": {"queue": "tally"},
+}
 app.conf.beat_schedule.update(
     {
         # The counter must move within a minute of a confirmation; each run costs only the changes since
@@ -98,6 +104,8 @@ app.conf.beat_schedule.update(
         },
         # Nightly, at a quiet hour: the full recount reads every pledge (seconds at millions) to prove
         # the incremental figure right, and repairs it if not.
+        # Audit re-confirmation emails lost when the broker or a worker was down: like the pledges' sweep.
+        "tally-sweep-owed-audit-emails": {"task": "tally.tasks.sweep_owed_audit_emails", "schedule": 60.0},
         "tally-recount": {
             "task": "tally.tasks.recount_tally",
             "schedule": crontab(hour=3, minute=17),

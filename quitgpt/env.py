@@ -57,3 +57,20 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
         allowed = ", ".join(f"{s}://" for s in schemes)
         raise ImproperlyConfigured(f"{name} must be a URL starting with one of {allowed}, not {raw!r}.")
     return raw
+
+
+def env_base64_key(name: str, *, length: int) -> bytes:
+    """A secret given as base64 of exactly `length` bytes (e.g. an Ed25519 seed); b"" when unset."""
+    import base64
+    import binascii
+
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return b""
+    try:
+        value = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise ImproperlyConfigured(f"{name} must be base64 (e.g. `openssl rand -base64 32`).") from None
+    if len(value) != length:
+        raise ImproperlyConfigured(f"{name} must be base64 of exactly {length} bytes, not {len(value)}.")
+    return value

@@ -20,6 +20,7 @@ PRIVATE_PREFIXES = (
     r"events/rsvp/confirm",
     r"events/rsvp/\d+",  # the cancel link: /events/rsvp/<pk>/<token>/cancel/
     r"unsubscribe",
+    r"audit",  # the sampled audit's re-confirmation link: /audit/<token>/
     r"accounts/password/reset/key",
     r"accounts/confirm-email",
 )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.middleware.gzip import GZipMiddleware
 from django.utils.translation import gettext as _
 
@@ -40,10 +40,12 @@ class RefuseNulBytesMiddleware:
         if "\x00" in request.path or any(
             "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
         ):
-            return HttpResponseBadRequest(
-                _("This address contains a NUL character, which no page accepts. Remove it and try again."),
-                content_type="text/plain; charset=utf-8",
+            message = _(
+                "This address contains a NUL character, which no page accepts. Remove it and try again."
             )
+            if request.path.startswith("/api/"):  # machine addresses answer their documented JSON error
+                return JsonResponse({"error": str(message)}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
 

@@ -26,6 +26,10 @@ PER_LANGUAGE = {
     "required": ["en", "fr"],
 }
 
+HEX64 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+HEX_LIST = {"type": "array", "items": HEX64}
+BASE64 = {"type": "string", "contentEncoding": "base64"}
+
 SCHEMAS: dict[str, Any] = {
     "Tally": {
         "type": "object",
@@ -60,6 +64,18 @@ SCHEMAS: dict[str, Any] = {
             "goal_i18n": PER_LANGUAGE,
             "updated_at": {**NULLABLE_DATE_TIME, "description": "When the tally job last confirmed it."},
             "computed_at": {**NULLABLE_DATE_TIME, "description": "When these figures were first computed."},
+            "log": {
+                "type": "object",
+                "description": "The signed head of the count's log that `people` is backed by.",
+                "required": ["tree_size", "root_hash"],
+                "properties": {"tree_size": INT, "root_hash": HEX64},
+                "additionalProperties": True,
+            },
+            "reported_note_i18n": {
+                **PER_LANGUAGE,
+                "description": 'The words labelling `reported` ("" if 0).',
+            },
+            "reported_short_i18n": PER_LANGUAGE,
         },
         "additionalProperties": True,
     },
@@ -192,6 +208,104 @@ SCHEMAS: dict[str, Any] = {
         },
         "additionalProperties": True,
     },
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string", "description": "What was wrong, in plain words."}},
+        "additionalProperties": True,
+    },
+    "TreeHead": {
+        "type": "object",
+        "description": "A signed tree head of the count's log: Ed25519 `signature` (base64) over the "
+        'UTF-8 of "quitgpt-log-v1\\n{tree_size}\\n{root_hash}\\n{counted}\\n{timestamp}\\n".',
+        "required": ["tree_size", "root_hash", "counted", "timestamp", "signature", "key_id"],
+        "properties": {
+            "tree_size": INT,
+            "root_hash": {
+                **HEX64,
+                "description": "RFC 9162 Merkle tree hash of the first tree_size entries.",
+            },
+            "counted": {"type": "integer", "description": "The sum of the entries' deltas: people counted."},
+            "timestamp": {"type": "string", "description": "ISO 8601, exactly as signed."},
+            "signature": BASE64,
+            "key_id": {"type": "string"},
+        },
+        "additionalProperties": True,
+    },
+    "TreeHeads": {
+        "type": "object",
+        "required": ["heads"],
+        "properties": {
+            "heads": {"type": "array", "items": {"$ref": "#/components/schemas/TreeHead"}},
+            "page": {"type": "integer", "minimum": 1},
+            "next": {"type": ["string", "null"]},
+        },
+        "additionalProperties": True,
+    },
+    "LogKeys": {
+        "type": "object",
+        "required": ["algorithm", "public_key", "key_id", "keys"],
+        "properties": {
+            "algorithm": {"type": "string", "const": "ed25519"},
+            "public_key": {**BASE64, "description": "The raw 32-byte Ed25519 public key."},
+            "key_id": {"type": "string"},
+            "keys": {
+                "type": "array",
+                "description": "Older keys: heads they signed stay verifiable.",
+                "items": {
+                    "type": "object",
+                    "required": ["key_id", "public_key"],
+                    "properties": {"key_id": {"type": "string"}, "public_key": BASE64},
+                    "additionalProperties": True,
+                },
+            },
+        },
+        "additionalProperties": True,
+    },
+    "LogEntries": {
+        "type": "object",
+        "required": ["entries"],
+        "properties": {
+            "entries": {
+                "type": "array",
+                "maxItems": 1000,
+                "items": {
+                    "type": "object",
+                    "required": ["index", "leaf", "leaf_hash"],
+                    "properties": {
+                        "index": INT,
+                        "leaf": {
+                            "type": "object",
+                            "description": "Nothing personal. leaf_hash = SHA-256(0x00 || canonical JSON).",
+                            "required": ["commitment", "day", "delta", "kinds"],
+                            "properties": {
+                                "commitment": HEX64,
+                                "day": {"type": "string", "format": "date"},
+                                "delta": {"type": "integer", "enum": [1, -1]},
+                                "kinds": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                            },
+                            "additionalProperties": False,
+                        },
+                        "leaf_hash": HEX64,
+                    },
+                    "additionalProperties": True,
+                },
+            }
+        },
+        "additionalProperties": True,
+    },
+    "InclusionProof": {
+        "type": "object",
+        "required": ["leaf_index", "tree_size", "audit_path"],
+        "properties": {"leaf_index": INT, "tree_size": INT, "audit_path": HEX_LIST},
+        "additionalProperties": True,
+    },
+    "ConsistencyProof": {
+        "type": "object",
+        "required": ["first", "second", "consistency"],
+        "properties": {"first": INT, "second": INT, "consistency": HEX_LIST},
+        "additionalProperties": True,
+    },
     "Events": {
         "type": "object",
         "required": ["events", "feed"],
@@ -226,6 +340,19 @@ IF_NONE_MATCH = {
     "description": "The ETag of a copy you hold: 304 when it is still current.",
     "schema": {"type": "string"},
 }
+
+BAD = _json("Error", "A parameter is missing or out of range; nothing was done.")
+
+
+def _query(name: str, description: str, *, required: bool = False, minimum: int = 0) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": {"type": "integer", "minimum": minimum},
+    }
+
 
 PATHS: dict[str, Any] = {
     "/api/tally": {
@@ -272,6 +399,71 @@ PATHS: dict[str, Any] = {
             "operationId": "events",
             "summary": "The published events, soonest first",
             "responses": {"200": _json("Events", "Upcoming and past published events.")},
+        }
+    },
+    "/api/log/head": {
+        "get": {
+            "operationId": "log_head",
+            "summary": "The latest signed tree head of the count's log",
+            "responses": {
+                "200": _json("TreeHead", "The head."),
+                "404": _json("Error", "Nothing counted yet, so no head."),
+            },
+        }
+    },
+    "/api/log/heads": {
+        "get": {
+            "operationId": "log_heads",
+            "summary": "Signed heads, newest first, 100 a page",
+            "parameters": [_query("page", "The page, from 1.", minimum=1)],
+            "responses": {"200": _json("TreeHeads", "One page of heads."), "400": BAD},
+        }
+    },
+    "/api/log/key": {
+        "get": {
+            "operationId": "log_key",
+            "summary": "The Ed25519 public key that signs the heads, and every older one",
+            "responses": {"200": _json("LogKeys", "The keys.")},
+        }
+    },
+    "/api/log/entries": {
+        "get": {
+            "operationId": "log_entries",
+            "summary": "Entries start <= index < end (at most 1,000), or those of one receipt commitment",
+            "parameters": [
+                _query("start", "First index (default 0)."),
+                _query("end", "One past the last index (default start + 1000; capped at 1,000 a page)."),
+                {
+                    "name": "commitment",
+                    "in": "query",
+                    "required": False,
+                    "description": "A receipt commitment: its entries instead of a range.",
+                    "schema": HEX64,
+                },
+            ],
+            "responses": {"200": _json("LogEntries", "The entries."), "400": BAD},
+        }
+    },
+    "/api/log/proof": {
+        "get": {
+            "operationId": "log_proof",
+            "summary": "RFC 9162 inclusion proof of one entry in the tree of a given size",
+            "parameters": [
+                _query("index", "The entry.", required=True),
+                _query("tree_size", "The tree size (default: the latest head's).", minimum=1),
+            ],
+            "responses": {"200": _json("InclusionProof", "The audit path, leaf side first."), "400": BAD},
+        }
+    },
+    "/api/log/consistency": {
+        "get": {
+            "operationId": "log_consistency",
+            "summary": "RFC 9162 consistency proof between two tree sizes",
+            "parameters": [
+                _query("first", "The older tree size.", required=True, minimum=1),
+                _query("second", "The newer tree size (default: the latest head's).", minimum=1),
+            ],
+            "responses": {"200": _json("ConsistencyProof", "The proof."), "400": BAD},
         }
     },
     "/api/openapi.json": {

@@ -12,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from quitgpt.env import env_bool, env_int, env_list, env_str, env_url
+from quitgpt.env import env_base64_key, env_bool, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,6 +27,15 @@ if not SECRET_KEY:
     SECRET_KEY = _DEV_SECRET
 elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY == _DEV_SECRET):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY is too weak: use at least 50 random characters.")
+
+# The Ed25519 seed that signs the count's log heads (tally.log). On the embedded defaults a key is
+# generated once and kept in the database; production must bring its own, like the secret key.
+LOG_SIGNING_KEY = env_base64_key("LOG_SIGNING_KEY", length=32)
+if not LOG_SIGNING_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "LOG_SIGNING_KEY must be set when DJANGO_DEBUG is off (base64 of 32 random bytes:"
+        " `openssl rand -base64 32`)."
+    )
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from tally import services
-from tally.models import Recount, ReportedTally, TallySnapshot
+from tally.models import HeadlineSettings, Recount, ReportedTally, TallySnapshot
 
 
 @admin.register(ReportedTally)
@@ -100,3 +100,19 @@ class RecountAdmin(ReadOnlyAdmin):
 class TallySnapshotAdmin(ReadOnlyAdmin):
     list_display = ["id", "created_at", "checked_at", "total", "people", "reported"]
     date_hierarchy = "created_at"
+
+
+@admin.register(HeadlineSettings)
+class HeadlineSettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "include_unverified_reported", "updated_at"]
+    fields = ["include_unverified_reported"]
+
+    def save_model(self, request: HttpRequest, obj: HeadlineSettings, form, change: bool) -> None:
+        # Through the service: audited, and the headline is republished after commit.
+        services.headline_settings_save(headline=obj, actor=request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return not HeadlineSettings.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: HeadlineSettings | None = None) -> bool:
+        return False

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.urls import path
 
-from tally import views
+from tally import log_views, views
 
 app_name = "tally_api"
 urlpatterns = [
@@ -13,6 +13,13 @@ urlpatterns = [
     path("embed/counter/", views.embed_counter, name="embed_counter"),
     path("badge.svg", views.badge_svg, name="badge"),
     path("og.png", views.og_png, name="og"),
+    path("api/log/head", log_views.head, name="log_head"),
+    path("api/log/heads", log_views.heads, name="log_heads"),
+    path("api/log/key", log_views.key, name="log_key"),
+    path("api/log/entries", log_views.entries, name="log_entries"),
+    path("api/log/proof", log_views.proof, name="log_proof"),
+    path("api/log/consistency", log_views.consistency, name="log_consistency"),
+    path("api/log/verify_count.py", log_views.verifier_script, name="log_verifier"),
 ]
 
 if settings.BENCH_BARE_VIEW:

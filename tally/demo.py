@@ -18,6 +18,7 @@ from django.utils import timezone
 from pledges.models import Pledge, PledgeStatus, Supporter
 from tally.engine import BATCH_SIZE, _add_applied_state_to_aggregates, _apply_batch, tally_recompute
 from tally.lock import tally_lock
+from tally.log import log_append_counted
 from tally.models import ReportedTally, SupporterTally
 from tally.reported import reported_tally_save
 from tally.snapshot import tally_snapshot_publish
@@ -213,6 +214,7 @@ def _seed_postgres(*, count: int, days: int) -> int:
             [floor, f"demo-%@{DEMO_DOMAIN}"],
         )
         _add_applied_state_to_aggregates(min_supporter_id=floor + 1)
+        log_append_counted(min_supporter_id=floor + 1)  # their +1 in the public log, in the same transaction
         logger.info("seed: %d rows written in %.1f s; committing", created, time.perf_counter() - t0)
     with connection.cursor() as cursor:
         # Fresh statistics, so that the planner knows the tables grew by millions (autovacuum may lag).

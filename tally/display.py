@@ -1,6 +1,11 @@
-"""The number shown: one pure function shared by the API, the templates, the badge and the OG image."""
+"""The number shown: one pure function shared by the API, the templates, the badge and the OG image,
+and the words that go with it wherever it travels (`reported_note`, `reported_short`): the part of the
+headline that organisers reported, rather than people confirmed here by email, is always said so."""
 
 from __future__ import annotations
+
+from django.utils import translation
+from django.utils.translation import gettext
 
 MILESTONES = (
     10_000,
@@ -51,3 +56,21 @@ def tally_goal(total: int) -> int:
             return milestone
     last = MILESTONES[-1]
     return (total // last + 1) * last
+
+
+def reported_note(reported: int, language: str = "en") -> str:
+    """The headline's label for its reported part, in full ("" when nothing reported is included)."""
+    if reported <= 0:
+        return ""
+    with translation.override(language):
+        return gettext("including %(count)s reported by organisers, not confirmed by email here") % {
+            "count": tally_display(reported, language)
+        }
+
+
+def reported_short(reported: int, language: str = "en") -> str:
+    """The same, short enough for a badge or a header: "incl. 300 reported"."""
+    if reported <= 0:
+        return ""
+    with translation.override(language):
+        return gettext("incl. %(count)s reported, unconfirmed") % {"count": tally_display(reported, language)}

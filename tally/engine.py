@@ -21,6 +21,7 @@ from django.db.models import Count, Sum
 
 from pledges.models import Pledge, Supporter
 from tally.lock import tally_lock
+from tally.log import log_append
 from tally.models import SupporterTally, TallyBucket, TallyCounter
 from tally.rules import EMPTY, HELD, SupporterState, derive_states
 from tally.snapshot import tally_snapshot_publish
@@ -165,11 +166,13 @@ def _apply_batch(limit: int) -> tuple[int, int]:
         deltas = Deltas()
         upserts: dict[int, SupporterState] = {}
         deletes = []
+        changes = []
         for sid in ids:
             want = desired.get(sid, EMPTY)
             have = applied.get(sid, EMPTY)
             if want == have:
                 continue
+            changes.append((sid, have, want))
             deltas.add_state(have, -1)
             deltas.add_state(want, +1)
             if want.empty:
@@ -177,6 +180,7 @@ def _apply_batch(limit: int) -> tuple[int, int]:
             else:
                 upserts[sid] = want
         _apply_deltas(deltas)
+        log_append(changes)  # the public log's +1/-1, in the same transaction as the aggregates
         if deletes:
             SupporterTally.objects.filter(supporter_id__in=deletes).delete()
         _store_applied_states(upserts)

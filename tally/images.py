@@ -9,16 +9,19 @@ from django.core.cache import cache
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from tally.display import tally_display
+from tally.display import reported_note, reported_short, tally_display
 
 OG_SIZE = (1200, 630)
 
 
-def badge_svg(total: int, language: str) -> str:
+def badge_svg(total: int, language: str, reported: int = 0) -> str:
     """A shields-style badge: "QuitGPT | 1.5M+ in the boycott". The figure counts people who quit *or*
-    shared, so the label never says just "quit". Widths estimated from the text length."""
+    shared, so the label never says just "quit"; a reported part says so ("incl. 300 reported,
+    unconfirmed"). Widths estimated from the text length."""
     label = "QuitGPT"
     value = _("%(count)s in the boycott") % {"count": tally_display(total, language)}
+    if reported > 0:
+        value = f"{value} ({reported_short(reported, language)})"
     char = 7.0
     lw, vw = int(len(label) * char + 14), int(len(value) * char + 14)
     width = lw + vw
@@ -69,11 +72,13 @@ def _fit(draw, text: str, size: int, weight: int, width: int):
     return font
 
 
-def og_png(total: int, language: str) -> bytes:
-    """1200x630 PNG with the figure, in the brand and its typeface; cached per shown value and language
-    (drawing takes ~50 ms)."""
+def og_png(total: int, language: str, reported: int = 0) -> bytes:
+    """1200x630 PNG with the figure (and its reported part, labelled), in the brand and its typeface;
+    cached per shown value and language (drawing takes ~50 ms)."""
     shown = tally_display(total, language)
-    key = f"tally:og:v2:{language}:{shown.encode().hex()}"
+    note = reported_note(reported, language)
+    part = tally_display(reported, language) if note else ""
+    key = f"tally:og:v2:{language}:{shown.encode().hex()}:{part.encode().hex()}"
     try:
         png = cache.get(key)
     except Exception:
@@ -92,8 +97,10 @@ def og_png(total: int, language: str) -> bytes:
     draw.text((80, 180), shown, font=_fit(draw, shown, 190, 850, inner), fill=SUN)
     label = _("people have quit ChatGPT or shared the boycott")
     draw.text((80, 420), label, font=_fit(draw, label, 46, 700, inner), fill=WHITE)
+    if note:
+        draw.text((80, 484), note, font=_fit(draw, note, 28, 500, inner), fill=MUTED)
     call = _("Join them: quit ChatGPT.")
-    draw.text((80, 500), call, font=_fit(draw, call, 40, 500, inner), fill=MUTED)
+    draw.text((80, 530 if note else 500), call, font=_fit(draw, call, 40, 500, inner), fill=MUTED)
     draw.rectangle((0, OG_SIZE[1] - 16, OG_SIZE[0], OG_SIZE[1]), fill=RED)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)

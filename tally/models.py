@@ -198,3 +198,50 @@ class Recount(models.Model):
         """Every bucket and counter held what the recount computed (named apart from Model.clean, which
         full_clean() calls)."""
         return self.mismatched_buckets == 0 and self.mismatched_counters == 0
+
+
+class HeadlineSettings(models.Model):
+    """The organisers' choice of what the headline adds up, one row (pk=1), edited in the admin (audited)."""
+
+    include_unverified_reported = models.BooleanField(
+        _("include unverified reported tallies in the headline"),
+        default=True,
+        help_text=_(
+            "Untick to add only reported tallies an organiser has verified. Reported numbers are always"
+            " labelled as reported, and always listed on How we count."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("headline settings")
+        verbose_name_plural = _("headline settings")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="tally_headline_settings_singleton")]
+
+    def __str__(self) -> str:
+        return str(_("Headline settings"))
+
+    @classmethod
+    def load(cls) -> HeadlineSettings:
+        return cls.objects.get_or_create(pk=1)[0]
+
+
+from tally.audit_models import AuditSample, AuditSampleMember  # noqa: E402
+from tally.log_models import LogEntry, LogNode, LogSigningKey, SignedTreeHead  # noqa: E402
+
+__all__ = [
+    "AuditSample",
+    "AuditSampleMember",
+    "HeadlineSettings",
+    "HeldState",
+    "LogEntry",
+    "LogNode",
+    "LogSigningKey",
+    "Recount",
+    "ReportedTally",
+    "SignedTreeHead",
+    "SupporterTally",
+    "TallyBucket",
+    "TallyCounter",
+    "TallySnapshot",
+]

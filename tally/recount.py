@@ -21,6 +21,7 @@ from tally.engine import (
     _pledge_rows,
 )
 from tally.lock import tally_lock
+from tally.log import log_drift, log_repair
 from tally.models import Recount, SupporterTally, TallyBucket, TallyCounter
 from tally.rules import COUNTED_SQL, EMPTY, HELD, HELD_SQL, derive_states, held_state
 from tally.snapshot import _prune_snapshots, tally_snapshot_publish
@@ -227,6 +228,7 @@ def tally_recount(*, repair: bool = True, wait: float = 30.0) -> Recount | None:
             found_buckets, found_counters = _found_aggregates()
         bucket_diff = _diff(expected_buckets, found_buckets)
         counter_diff = _diff(expected_counters, found_counters)
+        counter_diff.update(log_drift(expected_counters["people"]))  # drift in the log is drift
         recount = Recount(
             started_at=started_at,
             expected_people=expected_counters["people"],
@@ -250,6 +252,7 @@ def tally_recount(*, repair: bool = True, wait: float = 30.0) -> Recount | None:
                 pass
             with transaction.atomic():
                 _aggregates_from_applied_state()
+            recount.details["log_entries_appended"] = log_repair()
             recount.repaired = True
         elif bucket_diff or counter_diff:
             logger.error("tally drift found (not repaired): %s", counter_diff)

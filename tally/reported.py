@@ -8,7 +8,7 @@ from django.db import transaction
 
 from quitgpt.audit import audit_record
 from quitgpt.background import enqueue_on_commit
-from tally.models import ReportedTally
+from tally.models import HeadlineSettings, ReportedTally
 
 
 def _publish_after_commit() -> None:
@@ -54,3 +54,19 @@ def reported_tally_delete(*, reported: ReportedTally, actor: Any, reason: str = 
         )
         reported.delete()
         _publish_after_commit()
+
+
+def headline_settings_save(*, headline: HeadlineSettings, actor: Any, reason: str = "") -> HeadlineSettings:
+    """Save the organisers' headline choice, audited; the headline follows after commit."""
+    with transaction.atomic():
+        headline.pk = 1
+        headline.save()
+        audit_record(
+            actor=actor,
+            action="tally.headline_settings",
+            target=headline,
+            reason=reason,
+            details={"include_unverified_reported": headline.include_unverified_reported},
+        )
+        _publish_after_commit()
+    return headline

@@ -16,12 +16,14 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.http import http_date
 
-from tally.display import tally_display, tally_goal
+from tally.display import reported_note, reported_short, tally_display, tally_goal
+from tally.merkle import EMPTY_ROOT
 from tally.models import Recount, ReportedTally, TallyBucket, TallySnapshot
 
 logger = logging.getLogger(__name__)
 
 CACHE_KEY = "tally:current:v1"
+EMPTY_LOG_ROOT = EMPTY_ROOT.hex()
 
 
 def _cache_seconds() -> int:
@@ -52,6 +54,9 @@ def snapshot_payload(snapshot: TallySnapshot | None) -> dict[str, Any]:
         "by_country": data.get("by_country", {}),
         "by_source": data.get("by_source", []),
         "held": data.get("held", {}),
+        "log": data.get("log") or {"tree_size": 0, "root_hash": EMPTY_LOG_ROOT},
+        "reported_note_i18n": {code: reported_note(reported, code) for code, _name in settings.LANGUAGES},
+        "reported_short_i18n": {code: reported_short(reported, code) for code, _name in settings.LANGUAGES},
         "goal": goal,
         "goal_i18n": {code: tally_display(goal, code).rstrip("+") for code, _name in settings.LANGUAGES},
         "updated_at": updated_at,

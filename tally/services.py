@@ -51,7 +51,12 @@ from tally.recount import (
     _rebuild_applied_state,
     tally_recount,
 )
-from tally.reported import _publish_after_commit, reported_tally_delete, reported_tally_save
+from tally.reported import (
+    _publish_after_commit,
+    headline_settings_save,
+    reported_tally_delete,
+    reported_tally_save,
+)
 from tally.rules import COUNTED_SQL, EMPTY, HELD, SupporterState, derive_states, held_state, utc_day
 from tally.snapshot import _prune_snapshots, _snapshot_figures, tally_snapshot_publish
 
@@ -95,6 +100,7 @@ __all__ = [
     "_store_applied_states",
     "demo_pledges_seed",
     "derive_states",
+    "headline_settings_save",
     "held_state",
     "real_pledges_exist",
     "reported_tally_delete",

@@ -9,7 +9,8 @@ from typing import Any
 from django.utils import timezone
 
 from pledges.models import PledgeKind
-from tally.models import HeldState, ReportedTally, TallyCounter, TallySnapshot
+from tally.log import log_sign_head, log_summary
+from tally.models import HeadlineSettings, HeldState, ReportedTally, TallyCounter, TallySnapshot
 from tally.rules import HELD, utc_day
 
 PUBLIC_HELD = tuple(state for state in HELD if state != HeldState.PENDING)
@@ -33,7 +34,8 @@ def _snapshot_figures() -> tuple[int, int, dict[str, Any]]:
             "id", "source", "count", "date", "kind", "evidence_url", "verified"
         )
     )
-    reported = sum(row["count"] for row in reported_rows)
+    include_unverified = HeadlineSettings.load().include_unverified_reported
+    reported = sum(row["count"] for row in reported_rows if row["verified"] or include_unverified)
     by_source = [{"source": "pledges", "count": people, "verified": True}]
     for row in reported_rows:
         by_source.append(
@@ -45,9 +47,11 @@ def _snapshot_figures() -> tuple[int, int, dict[str, Any]]:
                 "evidence_url": row["evidence_url"],
                 "verified": row["verified"],
                 "reported_id": row["id"],
+                "in_headline": row["verified"] or include_unverified,
             }
         )
     data = {"by_kind": by_kind, "by_country": by_country, "by_source": by_source, "held": held}
+    data["log"] = log_summary()
     return people, reported, data
 
 
@@ -56,6 +60,7 @@ def tally_snapshot_publish() -> tuple[TallySnapshot, bool]:
     Returns the snapshot and whether it is new. Reads only the small counter table."""
     from tally.selectors import cache_snapshot
 
+    log_sign_head()  # a signed head for whatever the runs appended, before the figures that cite it
     people, reported, data = _snapshot_figures()
     now = timezone.now()
     latest = TallySnapshot.objects.order_by("-id").first()

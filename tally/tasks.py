@@ -32,3 +32,20 @@ def recount_tally() -> dict:
     if recount is None:
         return {"ran": False}
     return {"ran": True, "drift": recount.drift, "repaired": recount.repaired}
+
+
+# The audit's emails go to the "email" queue (routed in quitgpt/celery.py), like every other email.
+@shared_task(
+    autoretry_for=(Exception,), retry_backoff=5, retry_backoff_max=600, retry_jitter=True, max_retries=8
+)
+def send_audit_email(member_id: int) -> bool:
+    from tally import audit
+
+    return audit.audit_send_email(member_id=member_id)
+
+
+@shared_task
+def sweep_owed_audit_emails() -> int:
+    from tally import audit
+
+    return audit.audit_send_owed()

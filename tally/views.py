@@ -19,7 +19,9 @@ from quitgpt.cors import cors
 from quitgpt.i18n import supported_language
 from quitgpt.security import safe_only
 from tally import images, selectors
+from tally.audit import audit_results
 from tally.charts import daily_chart_svg
+from tally.log import log_latest_head
 
 # Browsers and CDNs may reuse the figure for 15 s, serve it stale while fetching a fresh one, and keep
 # serving it for a day if we are down: the counter never goes blank.
@@ -85,6 +87,8 @@ def how_we_count(request: HttpRequest) -> HttpResponse:
         "tally": tally,
         "reported_tallies": selectors.reported_tallies(),
         "recount": selectors.latest_recount(),
+        "log_head": log_latest_head(),
+        "audits": audit_results(),
         "chart": daily_chart_svg(per_day, language=translation.get_language()),
         "daily": [row for row in per_day if row[1]][-14:],
         "held": tally.get("held", {}),
@@ -119,7 +123,7 @@ def embed_counter(request: HttpRequest) -> HttpResponse:
 def badge_svg(request: HttpRequest) -> HttpResponse:
     tally = selectors.tally_current()
     with translation.override(_language(request)):
-        svg = images.badge_svg(tally["total"], translation.get_language())
+        svg = images.badge_svg(tally["total"], translation.get_language(), tally["reported"])
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300, stale_if_error=86400)
     return response
@@ -130,7 +134,7 @@ def badge_svg(request: HttpRequest) -> HttpResponse:
 def og_png(request: HttpRequest) -> HttpResponse:
     tally = selectors.tally_current()
     with translation.override(_language(request)):
-        png = images.og_png(tally["total"], translation.get_language())
+        png = images.og_png(tally["total"], translation.get_language(), tally["reported"])
     response = HttpResponse(png, content_type="image/png")
     patch_cache_control(response, public=True, max_age=300, stale_while_revalidate=600, stale_if_error=86400)
     return response

@@ -31,6 +31,7 @@ def make_pledge(email: str | None = None, kind: str = "cancelled", **fields) -> 
 
     The person's details (`PERSON_FIELDS`) go on the supporter: a new one gets country FR and first name
     Sam unless given; an existing one changes only what is given."""
+    from pledges.receipts import receipt_fields
     from pledges.services import _new_manage_fields
     from quitgpt.emails import normalise_email
 
@@ -46,7 +47,7 @@ def make_pledge(email: str | None = None, kind: str = "cancelled", **fields) -> 
         created = False
         if supporter is None:
             supporter, created = Supporter.objects.get_or_create(
-                email_normalised=normalised, defaults=_new_manage_fields()
+                email_normalised=normalised, defaults={**_new_manage_fields(), **receipt_fields()}
             )
         if created:
             person = {"country": "FR", "first_name": "Sam", **person}

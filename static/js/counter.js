@@ -53,6 +53,9 @@
       el.setAttribute("value", String(data.total));
       el.textContent = shown;
     });
+    each("[data-tally-note]", function (el) {
+      el.textContent = pick(data["reported_" + el.getAttribute("data-tally-note") + "_i18n"], "");
+    });
     each("[data-tally-goal]", function (el) { el.textContent = pick(data.goal_i18n, String(data.goal)); });
     each("[data-tally-total]", function (el) { el.setAttribute("data-tally-total", String(data.total)); });
     var live = document.querySelector("[data-tally-announce]");

@@ -5,6 +5,8 @@ from typing import Any
 from django import template
 from django.conf import settings
 
+from tally.display import reported_note as _reported_note
+from tally.display import reported_short as _reported_short
 from tally.display import tally_display as _display
 from tally.selectors import tally_current as _current
 
@@ -31,3 +33,21 @@ def tally_display(total: int, language: str = "en") -> str:
 def milestone(goal: int, language: str = "en") -> str:
     """A round goal: shown exactly, without the "+" (2,000,000 -> "2M")."""
     return _display(goal or 0, language or "en").rstrip("+")
+
+
+@register.simple_tag
+def receipt_of(supporter: Any) -> dict[str, str]:
+    """A supporter's receipt, for their own pages (manage link, My pledges)."""
+    from pledges.receipts import receipt_for
+
+    return receipt_for(supporter)
+
+
+@register.filter
+def reported_note(reported: int, language: str = "en") -> str:
+    return _reported_note(reported, language)
+
+
+@register.filter
+def reported_short(reported: int, language: str = "en") -> str:
+    return _reported_short(reported, language)

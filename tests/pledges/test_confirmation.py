@@ -32,7 +32,7 @@ def test_opening_the_link_does_not_confirm_only_the_button_does(client, sign, ou
     pledge = Pledge.objects.get()
     assert pledge.status == "confirmed" and pledge.confirmed_at is not None
     assert response.status_code == 302
-    assert response["Location"] == f"/pledge/thanks/{pledge.share_code}/"
+    assert response["Location"].startswith(f"/pledge/thanks/{pledge.share_code}/?receipt=")
     assert Supporter.objects.get().tally_dirty
 
 
@@ -277,3 +277,27 @@ def test_a_real_worker_sends_the_confirmation_through_smtp(client, celery_worker
     # Nothing else arrives: one submission, one email.
     time.sleep(1)
     assert len(smtp_mailbox.messages) == 1
+
+
+def test_the_thank_you_page_shows_the_receipt_only_through_the_confirmation(client, sign, outbox) -> None:
+    sign()
+    response = client.post(link_in(outbox[0], "confirm"), {"action": "confirm"}, **POST)
+    supporter = Supporter.objects.get()
+    page = client.get(response["Location"])
+    html = page.content.decode()
+    assert supporter.receipt_secret and supporter.receipt_secret in html
+    assert supporter.receipt_commitment in html
+    assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
+    # The public address (the share code is shared) never shows it, nor a forged token.
+    public = client.get(response["Location"].split("?")[0]).content.decode()
+    assert supporter.receipt_secret not in public
+    forged = client.get(response["Location"].split("?")[0] + "?receipt=1:forged").content.decode()
+    assert supporter.receipt_secret not in forged
+
+
+def test_the_manage_page_shows_the_receipt_until_erasure(client, sign, outbox) -> None:
+    sign()
+    client.post(link_in(outbox[0], "confirm"), {"action": "confirm"}, **POST)
+    supporter = Supporter.objects.get()
+    html = client.get(link_in(outbox[0], "manage")).content.decode()
+    assert supporter.receipt_secret in html and supporter.receipt_commitment in html

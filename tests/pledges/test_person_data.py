@@ -196,6 +196,9 @@ def test_the_migration_keeps_every_count_and_every_consent() -> None:
     assert (dee.message, dee.message_approved, dee.wall_consent) == ("Unread", False, True)
     assert people["erased-x"].first_name == "" and not people["erased-x"].wall_consent
     assert list(Supporter.objects.on_wall().values_list("first_name", flat=True)) == ["Ada"]
+    # Receipts backfilled: a commitment for everyone, a secret for all but the erased.
+    assert all(len(s.receipt_commitment) == 64 for s in people.values())
+    assert {n for n, s in people.items() if s.receipt_secret} == set(people) - {"erased-x"}
     Supporter.objects.update(tally_dirty=True)
     tally_recompute()
     current = tally_current()

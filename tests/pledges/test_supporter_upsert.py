@@ -22,6 +22,8 @@ UPSERT_COLUMNS = {
     "country",
     "message",
     "message_approved",
+    "receipt_secret",
+    "receipt_commitment",
     "wall_consent",
     "updates_consent",
     "language",

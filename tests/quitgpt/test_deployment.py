@@ -17,7 +17,7 @@ def test_the_compose_file_is_valid_and_declares_the_whole_stack() -> None:
         if IN_CI:
             pytest.fail("docker-compose is needed (apt-get install docker-compose)")
         pytest.skip("docker-compose is not installed")
-    env = {**os.environ, "DJANGO_SECRET_KEY": "test-only"}
+    env = {**os.environ, "DJANGO_SECRET_KEY": "test-only", "LOG_SIGNING_KEY": "test-only"}
     result = subprocess.run(
         ["docker-compose", "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -44,7 +44,7 @@ def resolved_compose_config(**env: str) -> dict:
     result = subprocess.run(
         ["docker-compose", "config"],
         cwd=ROOT,
-        env={**environ, "DJANGO_SECRET_KEY": "test-only", **env},
+        env={**environ, "DJANGO_SECRET_KEY": "test-only", "LOG_SIGNING_KEY": "test-only", **env},
         capture_output=True,
         text=True,
     )
@@ -107,11 +107,26 @@ def test_the_compose_file_refuses_to_start_without_a_secret_key() -> None:
             pytest.fail("docker-compose is needed (apt-get install docker-compose)")
         pytest.skip("docker-compose is not installed")
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SECRET_KEY"}
+    env["LOG_SIGNING_KEY"] = "test-only"
     result = subprocess.run(
         ["docker-compose", "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_the_compose_file_refuses_to_start_without_a_log_signing_key() -> None:
+    if not shutil.which("docker-compose"):
+        if IN_CI:
+            pytest.fail("docker-compose is needed (apt-get install docker-compose)")
+        pytest.skip("docker-compose is not installed")
+    env = {k: v for k, v in os.environ.items() if k != "LOG_SIGNING_KEY"}
+    env["DJANGO_SECRET_KEY"] = "test-only"
+    result = subprocess.run(
+        ["docker-compose", "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "LOG_SIGNING_KEY" in result.stderr
 
 
 def test_the_production_image_serves_with_gunicorn_and_hashed_static_files() -> None:

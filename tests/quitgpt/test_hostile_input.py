@@ -169,3 +169,11 @@ def test_gunicorns_access_log_shows_no_token(tmp_path) -> None:
         output, _ = process.communicate(timeout=30)
     assert "GET /pledge/manage/[redacted]/" in output, output[-2000:]
     assert SECRET not in output
+
+
+@pytest.mark.django_db
+def test_a_nul_byte_on_a_machine_address_is_its_documented_json_400(client):
+    response = client.get("/api/log/heads", {"page": "1\x00"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert "NUL" in response.json()["error"]

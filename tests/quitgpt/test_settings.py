@@ -15,6 +15,7 @@ PROD = {
     "DJANGO_SECRET_KEY": "x7#kq2!v9m$w4r8t1y6u3i0o5p-a2s7d9f4g1h8j3k6l0z5x2c7v9b4n1m8q3w6e0r",
     "DJANGO_ALLOWED_HOSTS": "quitgpt.example",
     "SITE_URL": "https://quitgpt.example",
+    "LOG_SIGNING_KEY": "q3a0n4h1cB2x9Jt5mW7yZk8rV6uE0sP3dL1fG4hT2oA=",
 }
 
 
@@ -43,6 +44,8 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         ("REDIS_URL", "http://127.0.0.1:6379"),
         ("SITE_URL", "quitgpt.example"),
         ("DJANGO_HTTPS", "2"),
+        ("LOG_SIGNING_KEY", "not base64!"),
+        ("LOG_SIGNING_KEY", "c2hvcnQ="),
     ],
 )
 def test_it_refuses_to_start_with_a_bad_value_and_names_it(name: str, value: str) -> None:
@@ -57,6 +60,14 @@ def test_it_refuses_to_start_in_production_without_a_secret_key() -> None:
     result = run_manage("check", env=env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_it_refuses_to_start_in_production_without_a_log_signing_key() -> None:
+    env = {**PROD}
+    del env["LOG_SIGNING_KEY"]
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "LOG_SIGNING_KEY" in result.stderr
 
 
 def test_production_settings_pass_the_deployment_checklist() -> None:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tally', '0001_initial'),
+        ('tally', '0004_sampled_audit'),
     ]
 
     operations = [
