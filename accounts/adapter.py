@@ -30,7 +30,7 @@ FRESH_SIGN_IN_SECONDS = 300
 
 
 class AccountAdapter(SiteUrlLinks, DefaultAccountAdapter):
-    """SiteUrlLinks first (links from SITE_URL), then the outbox instead of sending; the first sign-in rule."""
+    """SiteUrlLinks first (links from SITE_URL), the outbox instead of sending, the first sign-in rule."""
 
     def render_mail(self, template_prefix, email, context, headers=None):
         message = super().render_mail(template_prefix, email, context, headers=headers)
