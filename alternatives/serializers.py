@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from alternatives.models import ATTRIBUTE_NAMES, Alternative
 
 
-def alternative_json(alternative: Alternative) -> dict:
+def alternative_json(alternative: Alternative, switched: dict[str, int] | None = None) -> dict:
     return {
         "name": alternative.name,
         "slug": alternative.slug,
@@ -24,8 +24,13 @@ def alternative_json(alternative: Alternative) -> dict:
         "last_reviewed": alternative.last_reviewed.isoformat() if alternative.last_reviewed else None,
         "order": alternative.order,
         "updated_at": alternative.updated_at.isoformat(),
+        # Counted supporters who say they switched to it (the headline's rules), from the published tally.
+        "switched": (switched or {}).get(alternative.slug, 0),
     }
 
 
 def directory_json(alternatives: Iterable[Alternative]) -> dict:
-    return {"alternatives": [alternative_json(a) for a in alternatives]}
+    from tally.selectors import tally_entry
+
+    switched = tally_entry()["payload"].get("switched", {})
+    return {"alternatives": [alternative_json(a, switched) for a in alternatives]}

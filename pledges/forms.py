@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from pledges.models import PledgeKind
+from pledges.models import PLEDGE_TIERS
 from pledges.normalise import normalise_email
 from quitgpt.validators import clean_message, clean_name
 
@@ -18,7 +18,7 @@ from quitgpt.validators import clean_message, clean_name
 class PledgeForm(forms.Form):
     kinds = forms.MultipleChoiceField(
         label=_("What have you done?"),
-        choices=PledgeKind.choices,
+        choices=[(kind.value, kind.label) for kind in PLEDGE_TIERS],
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one.")},
     )

@@ -15,6 +15,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
+from campaign import services as campaign_services
 from pledges import selectors, services
 from pledges.forms import PledgeForm, SupporterDetailsForm
 from pledges.models import Pledge, PledgeSettings, PledgeStatus, Supporter
@@ -73,7 +75,8 @@ def pledge(request: HttpRequest) -> HttpResponse:
         return render(request, "pledges/pledge.html", {"form": form}, status=400)
     data = form.cleaned_data
     try:
-        services.pledge_create(
+        # With its source (email domain, IP prefix, country) for the fraud watch: campaign.sources.
+        campaign_services.pledge_create_with_source(
             email=data["email"],
             kinds=data["kinds"],
             country=data["country"],
@@ -110,9 +113,14 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         if request.POST.get("action") == "reject":
             services.pledge_reject(token=token)
             return _private(render(request, "pledges/rejected.html"))
-        confirmed = services.pledge_confirm(token=token)
+        with transaction.atomic():
+            confirmed = services.pledge_confirm(token=token)
+            if confirmed is not None:
+                # Held or released by the fraud watch in the same transaction (campaign.watch).
+                campaign_services.watch_settle_confirmed(supporter_id=confirmed.supporter_id)
+                confirmed.refresh_from_db()
         if confirmed is not None and confirmed.status == PledgeStatus.CONFIRMED:
-            return _private(redirect("pledges:thanks", code=confirmed.share_code, permanent=False))
+            return _private(_thanks_after_confirming(confirmed))
         return _private(render(request, "pledges/link_invalid.html", status=404))
     pending = selectors.pending_pledges_of(found.supporter_id)
     if not pending and found.status == PledgeStatus.CONFIRMED:
@@ -122,14 +130,29 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     return _private(render(request, "pledges/confirm.html", {"pledges": pending, "token": token}))
 
 
+def _thanks_after_confirming(pledge: Pledge) -> HttpResponse:
+    """The thank-you page, carrying the private manage token (`k`) so that it can offer what comes after
+    confirming ("I switched to", the renewal reminder). Sent with no Referer, never stored."""
+    url = reverse("pledges:thanks", kwargs={"code": pledge.share_code})
+    token = services.manage_token_for(pledge.supporter)
+    return HttpResponseRedirect(f"{url}?k={token}" if token else url)
+
+
 @require_safe
-@cache_control(public=True, max_age=300)
 def thanks(request: HttpRequest, code: str) -> HttpResponse:
     if not services.SHARE_CODE_RE.match(code):
         raise Http404
-    if not Pledge.objects.filter(share_code=code, status=PledgeStatus.CONFIRMED).exists():
+    pledge = Pledge.objects.filter(share_code=code, status=PledgeStatus.CONFIRMED).first()
+    if pledge is None:
         raise Http404
-    return render(request, "pledges/thanks.html", {"share_code": code})
+    key = request.GET.get("k", "")
+    supporter = selectors.supporter_by_manage_token(key) if key else None
+    if supporter is not None and supporter.pk == pledge.supporter_id:
+        context = {"share_code": code, "panel_supporter": supporter, "done": request.GET.get("done", "")}
+        return _private(render(request, "pledges/thanks.html", context))
+    response = render(request, "pledges/thanks.html", {"share_code": code})
+    patch_cache_control(response, public=True, max_age=300)
+    return response
 
 
 @require_safe

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "tally",
     "alternatives",
     "events",
+    "campaign",
 ]
 
 MIDDLEWARE = [

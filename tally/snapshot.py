@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from campaign.figures import snapshot_extras
 from pledges.models import PledgeKind
 from tally.models import ReportedTally, TallyCounter, TallySnapshot
 from tally.rules import HELD, utc_day
@@ -44,6 +45,7 @@ def _snapshot_figures() -> tuple[int, int, dict[str, Any]]:
             }
         )
     data = {"by_kind": by_kind, "by_country": by_country, "by_source": by_source, "held": held}
+    data.update(snapshot_extras(by_kind))  # switched, by_partner, estimate (campaign.figures)
     return people, reported, data
 
 
