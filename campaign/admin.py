@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -21,6 +22,7 @@ from pledges.models import Pledge
 
 @admin.register(CampaignSettings)
 class CampaignSettingsAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["__str__", "plan_monthly_price", "plan_currency", "embed_any_origin", "updated_at"]
     fieldsets = [
         (_("Pressure estimate"), {"fields": ["plan_monthly_price", "plan_currency", "plan_price_source"]}),
