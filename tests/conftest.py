@@ -108,6 +108,47 @@ def redis_down(settings) -> str:
     return dead
 
 
+@pytest.fixture
+def break_database(monkeypatch):
+    """`break_database()`: from then on every query fails as when PostgreSQL is unreachable."""
+    from django.db import OperationalError
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    def refuse(self, *args, **kwargs):
+        raise OperationalError("connection refused")
+
+    def cut() -> None:
+        monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+
+    return cut
+
+
+# --- One cast of personas (healthchecks' alice, bob and charlie) ---------------------------------------
+# alice owns what the test is about; bob is another signed-in person; charlie, the anonymous visitor, is
+# the plain `client`. Organisers are made by tests.accounts.helpers.make_organiser; the superuser is
+# pytest-django's `admin_user` (signed in with MFA as `admin_client`).
+@pytest.fixture
+def alice(db):
+    """A supporter signed up with alice@example.org (verified), who also added two addresses she never
+    verified: they prove nothing, so nothing sent to them is hers."""
+    from allauth.account.models import EmailAddress
+
+    from tests.factories import make_user
+
+    user = make_user("alice@example.org")
+    EmailAddress.objects.create(user=user, email="alice.other@gmail.com", verified=False, primary=False)
+    EmailAddress.objects.create(user=user, email="notalice@example.org", verified=False, primary=False)
+    return user
+
+
+@pytest.fixture
+def bob(db):
+    """Another supporter, signed up with bob@example.org (verified)."""
+    from tests.factories import make_user
+
+    return make_user("bob@example.org")
+
+
 # --- A real SMTP listener -----------------------------------------------------------------------------
 class Mailbox:
     """Messages received by the SMTP listener, parsed."""

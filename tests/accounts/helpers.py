@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import re
 
-from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from accounts.roles import ROLES
+from tests.factories import make_user
 
 PASSWORD = "correct horse battery staple"
 CODE_RE = re.compile(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", re.M)
-
-
-def make_user(email: str = "sam@example.org", *, staff: bool = False, password: str | None = None, **extra):
-    """A user whose address is verified (as after a code sign-up); no password unless given."""
-    user = get_user_model().objects.create_user(
-        username=email.split("@")[0], email=email, password=password, is_staff=staff, **extra
-    )
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-    return user
 
 
 def make_organiser(email: str = "olga@example.org", *, role: str | None = None, **extra):

@@ -183,17 +183,10 @@ def test_the_staff_session_cookie_expires_with_the_idle_timeout(client: Client, 
 
 
 def test_a_signed_in_organiser_gets_the_503_page_when_the_database_is_down(
-    client: Client, mfa_login, monkeypatch
+    client: Client, mfa_login, break_database
 ) -> None:
-    from django.db import OperationalError
-    from django.db.backends.base.base import BaseDatabaseWrapper
-
     mfa_login(client, make_organiser())
-
-    def refuse(self, *args, **kwargs):
-        raise OperationalError("connection refused")
-
-    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+    break_database()
     response = client.get("/admin/")
     assert response.status_code == 503
     assert response["Retry-After"] == "30"

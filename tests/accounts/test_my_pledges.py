@@ -32,19 +32,6 @@ EXPORT = "/accounts/pledges/my-data.json"
 STARTS = datetime(2030, 1, 15, 13, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def alice():
-    user = make_user("alice@example.org")
-    # Anyone can add an address to their account; until verified it proves nothing.
-    EmailAddress.objects.create(user=user, email="notalice@example.org", verified=False, primary=False)
-    return user
-
-
-@pytest.fixture
-def bob():
-    return make_user("bob@example.org")
-
-
 def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)

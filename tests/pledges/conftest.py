@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable
 
 import pytest
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
 
-from pledges.models import Pledge, Supporter
-from pledges.normalise import normalise_email
-from pledges.services import _new_manage_fields
+from tests.factories import make_pledge  # noqa: F401  (re-exported: the one factory lives there)
 
 FORM = {
     "kinds": ["cancelled"],
@@ -24,25 +20,6 @@ FORM = {
     "ref": "",
     "website": "",
 }
-
-
-def make_pledge(**kwargs) -> Pledge:
-    """A pledge row (and its supporter) written directly, for tests that start from a given state."""
-    kwargs.setdefault("email", f"p{secrets.token_hex(4)}@example.org")
-    kwargs.setdefault("kind", "cancelled")
-    kwargs.setdefault("country", "FR")
-    kwargs.setdefault("first_name", "Sam")
-    kwargs.setdefault("status", "pending")
-    kwargs.setdefault("share_code", secrets.token_urlsafe(9))
-    if kwargs["status"] == "confirmed":
-        kwargs.setdefault("confirmed_at", timezone.now())
-    normalised = normalise_email(kwargs["email"])
-    kwargs.setdefault("email_normalised", normalised)
-    if "supporter" not in kwargs:
-        kwargs["supporter"], _ = Supporter.objects.get_or_create(
-            email_normalised=normalised, defaults=_new_manage_fields()
-        )
-    return Pledge.objects.create(**kwargs)
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from allauth.account.models import EmailAddress
-from django.contrib.auth import get_user_model
 
 from pledges.models import Pledge, Supporter
 from pledges.services import manage_token_for
@@ -153,14 +151,6 @@ def test_an_unknown_manage_link_is_a_404(client) -> None:
 
 
 # --- "My pledges" for a signed-in supporter --------------------------------------------------------------
-@pytest.fixture
-def alice(client):
-    user = get_user_model().objects.create_user("alice", "alice@example.org", "pw")
-    EmailAddress.objects.create(user=user, email="Alice@Example.org", verified=True, primary=True)
-    EmailAddress.objects.create(user=user, email="alice.other@gmail.com", verified=False, primary=False)
-    return user
-
-
 def test_my_pledges_lists_pledges_of_verified_addresses_only(client, alice) -> None:
     mine = make_pledge(status="confirmed", email="alice+news@example.org")
     unverified = make_pledge(status="confirmed", email="aliceother@gmail.com", first_name="Unverified")
@@ -189,10 +179,8 @@ def test_my_pledges_offers_the_same_actions(client, alice) -> None:
     assert Pledge.objects.get().email == ""
 
 
-def test_another_user_cannot_act_on_alices_pledges(client, alice) -> None:
+def test_another_user_cannot_act_on_alices_pledges(client, alice, bob) -> None:
     pledge = make_pledge(status="confirmed", email="alice@example.org")
-    bob = get_user_model().objects.create_user("bob", "bob@example.org", "pw")
-    EmailAddress.objects.create(user=bob, email="bob@example.org", verified=True, primary=True)
     client.force_login(bob)
     assert (
         "No pledge is linked to your verified email addresses."

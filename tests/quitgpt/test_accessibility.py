@@ -54,14 +54,11 @@ def test_the_contrast_check_itself_tells_good_from_bad() -> None:
 
 
 @pytest.mark.django_db
-def test_a_page_answers_503_with_retry_after_when_the_database_is_down(client: Client, monkeypatch) -> None:
-    from django.db import OperationalError
-    from django.db.backends.base.base import BaseDatabaseWrapper
+def test_a_page_answers_503_with_retry_after_when_the_database_is_down(
+    client: Client, break_database
+) -> None:
 
-    def refuse(self, *args, **kwargs):
-        raise OperationalError("connection refused")
-
-    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+    break_database()
     response = client.get("/alternatives/")
     assert response.status_code == 503
     assert response["Retry-After"] == "30"

@@ -35,14 +35,8 @@ def test_it_answers_503_when_the_cache_and_broker_are_unreachable(client: Client
 
 
 @pytest.mark.django_db
-def test_it_answers_503_down_when_the_database_is_unreachable(client: Client, monkeypatch) -> None:
-    from django.db import OperationalError
-    from django.db.backends.base.base import BaseDatabaseWrapper
-
-    def refuse(self, *args, **kwargs):
-        raise OperationalError("connection refused")
-
-    monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+def test_it_answers_503_down_when_the_database_is_unreachable(client: Client, break_database) -> None:
+    break_database()
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"] == "down"

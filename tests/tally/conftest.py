@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime
 
 import pytest
@@ -11,28 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pledges.models import Pledge, PledgeStatus, Supporter
-
-_codes = itertools.count(1)
-
-
-def make_pledge(email: str, kind: str = "cancelled", **fields) -> Pledge:
-    """A pledge (pending unless `status` says otherwise) and its supporter, marked dirty."""
-    normalised = email.strip().lower()
-    fields.setdefault("status", PledgeStatus.PENDING)
-    if fields["status"] == PledgeStatus.CONFIRMED:
-        fields.setdefault("confirmed_at", timezone.now())
-    with transaction.atomic():
-        supporter, _created = Supporter.objects.get_or_create(email_normalised=normalised)
-        pledge = Pledge.objects.create(
-            supporter=supporter,
-            kind=kind,
-            email=email,
-            email_normalised=normalised,
-            share_code=f"t{next(_codes)}",
-            **fields,
-        )
-        Supporter.objects.filter(pk=supporter.pk).update(tally_dirty=True)
-    return pledge
+from tests.factories import make_pledge  # re-exported: the one factory lives there
 
 
 def change_pledge(pledge: Pledge, **fields) -> Pledge:

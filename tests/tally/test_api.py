@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def published() -> None:
     confirm(make_pledge("ada@example.org", "cancelled", country="FR"))
     confirm(make_pledge("ada@example.org", "shared", country="FR"))
-    confirm(make_pledge("bob@example.org", "shared"))
+    confirm(make_pledge("bob@example.org", "shared", country=""))
     make_pledge("pending@example.org")
     ReportedTally.objects.create(source="Campaign", count=1_523_438, date="2026-03-01")
     tally_recompute()

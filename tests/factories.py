@@ -1,0 +1,52 @@
+"""The one set of factories for every test module (djangoproject.com's `make_x(**kwargs)` with setdefault).
+
+`make_pledge` writes a pledge row and its supporter directly, as a given starting state, and marks the
+supporter dirty for the tally engine exactly as the pledges services do (the change and the flag in one
+transaction). Tests that are about *signing* go through the form or the services instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from pledges.models import Pledge, PledgeStatus, Supporter
+
+
+def make_pledge(email: str | None = None, kind: str = "cancelled", **fields) -> Pledge:
+    """A pledge (pending unless `status` says otherwise) of `email` (a fresh address unless given)."""
+    from pledges.normalise import normalise_email
+    from pledges.services import _new_manage_fields
+
+    email = email if email is not None else f"p{secrets.token_hex(4)}@example.org"
+    fields.setdefault("country", "FR")
+    fields.setdefault("first_name", "Sam")
+    fields.setdefault("status", PledgeStatus.PENDING)
+    fields.setdefault("share_code", secrets.token_urlsafe(9))
+    if fields["status"] == PledgeStatus.CONFIRMED:
+        fields.setdefault("confirmed_at", timezone.now())
+    normalised = fields.pop("email_normalised", None) or normalise_email(email)
+    with transaction.atomic():
+        supporter = fields.pop("supporter", None)
+        if supporter is None:
+            supporter, _created = Supporter.objects.get_or_create(
+                email_normalised=normalised, defaults=_new_manage_fields()
+            )
+        pledge = Pledge.objects.create(
+            supporter=supporter, kind=kind, email=email, email_normalised=normalised, **fields
+        )
+        Supporter.objects.filter(pk=supporter.pk).update(tally_dirty=True)
+    return pledge
+
+
+def make_user(email: str = "sam@example.org", *, staff: bool = False, password: str | None = None, **extra):
+    """A user whose address is verified (as after a code sign-up); no password unless given."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    extra.setdefault("username", email.split("@")[0])
+    user = get_user_model().objects.create_user(email=email, password=password, is_staff=staff, **extra)
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
