@@ -59,7 +59,8 @@ def partner_save(*, partner: Partner, actor: Any, changed: list[str]) -> Partner
             target=partner,
             details={"changed": changed, "origins": partner.origin_list(), "active": partner.active},
         )
-    transaction.on_commit(_forget)
+    _forget()
+    transaction.on_commit(_forget)  # and again once committed, in case a reader cached the old row
     return partner
 
 
@@ -85,4 +86,5 @@ def campaign_settings_save(
                 "embed_any_origin": config.embed_any_origin,
             },
         )
+    _forget()
     transaction.on_commit(_forget)
