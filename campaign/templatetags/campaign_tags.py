@@ -52,7 +52,7 @@ def switched_count(slug: str) -> int:
 
 @register.inclusion_tag("campaign/includes/how_we_count.html", takes_context=True)
 def how_we_count_extras(context: template.Context, tally: dict[str, Any]) -> dict[str, Any]:
-    """"How we count": the pressure estimate, the switches, the partners and the record of removals.
+    """ "How we count": the pressure estimate, the switches, the partners and the record of removals.
     Figures come from the published snapshot; names and the removals record are small reads."""
     from alternatives.models import Alternative
     from campaign.models import Partner
@@ -65,7 +65,11 @@ def how_we_count_extras(context: template.Context, tally: dict[str, Any]) -> dic
     return {
         "LANGUAGE_CODE": context.get("LANGUAGE_CODE", "en"),
         "estimate": tally.get("estimate"),
-        "switched": sorted(((names.get(s, s), n) for s, n in switched.items()), key=lambda kv: (-kv[1], kv[0])),
-        "partners": sorted(((partners.get(c, c), n) for c, n in by_partner.items()), key=lambda kv: (-kv[1], kv[0])),
+        "switched": sorted(
+            ((names.get(s, s), n) for s, n in switched.items()), key=lambda kv: (-kv[1], kv[0])
+        ),
+        "partners": sorted(
+            ((partners.get(c, c), n) for c, n in by_partner.items()), key=lambda kv: (-kv[1], kv[0])
+        ),
         "removals": removals_public(),
     }

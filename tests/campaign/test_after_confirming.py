@@ -65,10 +65,21 @@ def test_switches_are_counted_for_counted_supporters_only(join, client, admin_us
 def test_a_switch_needs_a_listed_alternative_and_the_private_token(join, client) -> None:
     _, thanks = join("ada@example.org")
     token = _token(thanks)
-    bad = client.post(f"/pledge/manage/{token}/switch/", {"alternative": "grok"}, HTTP_SEC_FETCH_SITE="same-origin")
+    bad = client.post(
+        f"/pledge/manage/{token}/switch/", {"alternative": "grok"}, HTTP_SEC_FETCH_SITE="same-origin"
+    )
     assert bad.status_code == 400 and "Select a valid choice" in bad.content.decode()
-    assert client.post("/pledge/manage/" + "0" * 64 + "/switch/", {"alternative": "lumo"}, HTTP_SEC_FETCH_SITE="same-origin").status_code == 404
-    cross = client.post(f"/pledge/manage/{token}/switch/", {"alternative": "lumo"}, HTTP_SEC_FETCH_SITE="cross-site")
+    assert (
+        client.post(
+            "/pledge/manage/" + "0" * 64 + "/switch/",
+            {"alternative": "lumo"},
+            HTTP_SEC_FETCH_SITE="same-origin",
+        ).status_code
+        == 404
+    )
+    cross = client.post(
+        f"/pledge/manage/{token}/switch/", {"alternative": "lumo"}, HTTP_SEC_FETCH_SITE="cross-site"
+    )
     assert cross.status_code == 403
     assert not Switch.objects.exists()
 
@@ -77,7 +88,9 @@ def test_a_pending_supporter_cannot_say_they_switched(client, outbox) -> None:
     client.post("/pledge/", {**FORM, "email": "p@example.org"}, HTTP_SEC_FETCH_SITE="same-origin")
     supporter = Supporter.objects.get(email_normalised="p@example.org")
     token = services.manage_token_for(supporter)
-    response = client.post(f"/pledge/manage/{token}/switch/", {"alternative": "lumo"}, HTTP_SEC_FETCH_SITE="same-origin")
+    response = client.post(
+        f"/pledge/manage/{token}/switch/", {"alternative": "lumo"}, HTTP_SEC_FETCH_SITE="same-origin"
+    )
     assert response.status_code == 400 and not Switch.objects.exists()
 
 
@@ -99,7 +112,11 @@ def test_the_manage_page_tells_how_many_joined_through_ones_link(join, client, a
     join("f1@example.org", ref=inviter.share_code)
     join("f2@example.org", ref=inviter.share_code)
     spam, _ = join("f3@example.org", ref=inviter.share_code)
-    client.post("/pledge/", {**FORM, "email": "pending@example.org", "ref": inviter.share_code}, HTTP_SEC_FETCH_SITE="same-origin")
+    client.post(
+        "/pledge/",
+        {**FORM, "email": "pending@example.org", "ref": inviter.share_code},
+        HTTP_SEC_FETCH_SITE="same-origin",
+    )
     services.pledge_mark_spam(pledges=[spam], actor=admin_user)
     tally_recompute()
     html = client.get(f"/pledge/manage/{token}/").content.decode()
@@ -111,7 +128,11 @@ def test_the_admin_reports_conversions_per_share_code(join, client, admin_client
     client.get(f"/supporters/?ref={inviter.share_code}")
     client.get(f"/pledge/?ref={inviter.share_code}")
     join("f1@example.org", ref=inviter.share_code)
-    client.post("/pledge/", {**FORM, "email": "pending@example.org", "ref": inviter.share_code}, HTTP_SEC_FETCH_SITE="same-origin")
+    client.post(
+        "/pledge/",
+        {**FORM, "email": "pending@example.org", "ref": inviter.share_code},
+        HTTP_SEC_FETCH_SITE="same-origin",
+    )
     tally_recompute()
     html = admin_client.get("/admin/campaign/watchalert/conversions/").content.decode()
     assert f"<td><code>{inviter.share_code}</code></td><td>2</td><td>2</td><td>1</td><td>1</td>" in html
@@ -122,7 +143,9 @@ def test_a_reminder_needs_a_date_from_tomorrow_on(join, client) -> None:
     _, thanks = join("ada@example.org")
     token = _token(thanks)
     for bad in ("", "not a date", timezone.localdate().isoformat(), "2999-01-01"):
-        response = client.post(f"/pledge/manage/{token}/reminder/", {"renews_on": bad}, HTTP_SEC_FETCH_SITE="same-origin")
+        response = client.post(
+            f"/pledge/manage/{token}/reminder/", {"renews_on": bad}, HTTP_SEC_FETCH_SITE="same-origin"
+        )
         assert response.status_code == 400, bad
     assert not RenewalReminder.objects.exists()
 
@@ -161,7 +184,11 @@ def test_the_beat_task_sends_what_is_owed_and_the_french_reminder_is_french(join
     _, thanks = join("ada@example.org")
     token = _token(thanks)
     renews = timezone.localdate() + timedelta(days=2)
-    client.post(f"/fr/pledge/manage/{token}/reminder/", {"renews_on": renews.isoformat()}, HTTP_SEC_FETCH_SITE="same-origin")
+    client.post(
+        f"/fr/pledge/manage/{token}/reminder/",
+        {"renews_on": renews.isoformat()},
+        HTTP_SEC_FETCH_SITE="same-origin",
+    )
     assert RenewalReminder.objects.get().language == "fr"
     outbox.clear()
     assert send_renewal_reminders() == 1
@@ -172,8 +199,14 @@ def test_the_beat_task_sends_what_is_owed_and_the_french_reminder_is_french(join
 def test_a_reminder_can_be_cancelled(join, client) -> None:
     _, thanks = join("ada@example.org")
     token = _token(thanks)
-    client.post(f"/pledge/manage/{token}/reminder/", {"renews_on": str(date.today() + timedelta(days=20))}, HTTP_SEC_FETCH_SITE="same-origin")
-    response = client.post(f"/pledge/manage/{token}/reminder/", {"action": "cancel"}, HTTP_SEC_FETCH_SITE="same-origin")
+    client.post(
+        f"/pledge/manage/{token}/reminder/",
+        {"renews_on": str(date.today() + timedelta(days=20))},
+        HTTP_SEC_FETCH_SITE="same-origin",
+    )
+    response = client.post(
+        f"/pledge/manage/{token}/reminder/", {"action": "cancel"}, HTTP_SEC_FETCH_SITE="same-origin"
+    )
     assert response.status_code == 303 and not RenewalReminder.objects.exists()
 
 
@@ -186,4 +219,4 @@ def test_the_guide_links_straight_to_each_place_with_the_export_first(client) ->
     assert "I am cancelling because of the QuitGPT boycott." in html
     assert "J'annule à cause du boycott QuitGPT." in html
     fr = client.get("/fr/alternatives/how-to-switch/").content.decode()
-    assert "Exportez d&#x27;abord vos données" in fr
+    assert "Exportez d’abord vos données" in fr

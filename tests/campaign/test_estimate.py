@@ -29,12 +29,18 @@ def test_the_estimate_counts_confirmed_cancellations_only_with_its_method_and_so
     join("b@example.org", kinds=("cancelled",))
     join("c@example.org", kinds=("deleted",))
     join("d@example.org", kinds=("shared",))
-    client.post("/pledge/", {"kinds": ["cancelled"], "email": "pending@example.org", "country": "FR"})  # unconfirmed
+    client.post(
+        "/pledge/", {"kinds": ["cancelled"], "email": "pending@example.org", "country": "FR"}
+    )  # unconfirmed
     tally_recompute()
     estimate = client.get("/api/tally").json()["estimate"]
     assert estimate["yearly_revenue"] == 2 * 20 * 12
     assert estimate["cancelled_people"] == 2
-    assert (estimate["currency"], estimate["monthly_price"], estimate["price_source"]) == ("USD", "20.00", SOURCE)
+    assert (estimate["currency"], estimate["monthly_price"], estimate["price_source"]) == (
+        "USD",
+        "20.00",
+        SOURCE,
+    )
     assert estimate["is_estimate"] is True and "x 12" in estimate["method"]
     html = client.get("/how-we-count/").content.decode()
     assert "About 480 USD a year" in html and "an estimate, not a measurement" in html

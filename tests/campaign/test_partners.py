@@ -18,7 +18,9 @@ FORM = {"kinds": ["cancelled"], "email": "ada@example.org", "country": "FR", "we
 
 @pytest.fixture
 def partner() -> Partner:
-    return Partner.objects.create(code="rights-fr", name="Digital Rights FR", origins="https://rights.example\n")
+    return Partner.objects.create(
+        code="rights-fr", name="Digital Rights FR", origins="https://rights.example\n"
+    )
 
 
 @pytest.fixture
@@ -69,7 +71,9 @@ def test_the_campaign_may_let_any_site_frame_it(client, partner, admin_user) -> 
     assert _frame_ancestors(client.get(EMBED)) == "frame-ancestors *"
 
 
-def test_a_pledge_through_the_embed_is_double_opt_in_and_carries_the_partner(client, partner, outbox, post) -> None:
+def test_a_pledge_through_the_embed_is_double_opt_in_and_carries_the_partner(
+    client, partner, outbox, post
+) -> None:
     response = post(EMBED, {**FORM, "partner": "rights-fr"})
     assert response.status_code == 303 and response["Location"].startswith(EMBED + "?sent=1")
     assert "Check your email" in client.get(response["Location"]).content.decode()
@@ -104,7 +108,10 @@ def test_the_embed_honeypot_and_bad_input_save_nothing(client, partner, outbox) 
 def test_the_embed_follows_the_per_ip_limits(client, partner) -> None:
     for i in range(4):
         client.post(
-            EMBED, {**FORM, "email": f"f{i}@example.org"}, HTTP_SEC_FETCH_SITE="same-origin", REMOTE_ADDR="192.0.2.99"
+            EMBED,
+            {**FORM, "email": f"f{i}@example.org"},
+            HTTP_SEC_FETCH_SITE="same-origin",
+            REMOTE_ADDR="192.0.2.99",
         )
     assert Pledge.objects.filter(suspicious=True).count() == 3
 
@@ -116,7 +123,7 @@ def test_an_unknown_partner_code_is_ignored(client, outbox) -> None:
 
 def test_the_embed_speaks_french(client, partner) -> None:
     html = client.get(EMBED + "?partner=rights-fr&lang=fr").content.decode()
-    assert '<html lang="fr">' in html and "J&#x27;ai supprimé mon compte ChatGPT" in html
+    assert '<html lang="fr">' in html and "J’ai supprimé mon compte ChatGPT" in html
 
 
 def test_the_admin_shows_each_partners_counts(admin_client, partner, client, outbox, post) -> None:
@@ -126,6 +133,10 @@ def test_the_admin_shows_each_partners_counts(admin_client, partner, client, out
     tally_recompute()
     html = admin_client.get("/admin/campaign/partner/").content.decode()
     assert "Digital Rights FR" in html
-    assert 'class="field-people">2<' in html and 'class="field-confirmed">1<' in html and 'class="field-counted">1<' in html
+    assert (
+        'class="field-people">2<' in html
+        and 'class="field-confirmed">1<' in html
+        and 'class="field-counted">1<' in html
+    )
     conversions = admin_client.get("/admin/campaign/watchalert/conversions/").content.decode()
     assert "<td>Digital Rights FR</td><td>rights-fr</td><td>2</td><td>1</td><td>1</td>" in conversions

@@ -43,7 +43,9 @@ def test_duplicates_bulk_invalidation_and_erasure_are_recorded_under_their_reaso
     join("x1@bad.example")
     join("x2@bad.example")
     _, thanks = join("gone@example.org")
-    services.pledge_mark_duplicate(pledges=list(Pledge.objects.filter(email="dup@example.org")), actor=admin_user)
+    services.pledge_mark_duplicate(
+        pledges=list(Pledge.objects.filter(email="dup@example.org")), actor=admin_user
+    )
     services.pledges_invalidate(actor=admin_user, reason="wave", domain="bad.example")
     services.supporter_erase(supporter=Supporter.objects.get(email_normalised="gone@example.org"))
     assert sorted(RemovalBatch.objects.values_list("category", "people")) == [

@@ -17,10 +17,21 @@ from tally.services import tally_recompute
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db]
 
 CARRIER_IP = "198.51.100.7"
-PROVIDERS = ["gmail.com", "outlook.com", "yahoo.fr", "orange.fr", "icloud.com", "proton.me", "free.fr", "gmx.de"]
+PROVIDERS = [
+    "gmail.com",
+    "outlook.com",
+    "yahoo.fr",
+    "orange.fr",
+    "icloud.com",
+    "proton.me",
+    "free.fr",
+    "gmx.de",
+]
 
 
-def test_200_people_behind_one_carrier_address_each_confirming_count_without_a_moderator(join, client) -> None:
+def test_200_people_behind_one_carrier_address_each_confirming_count_without_a_moderator(
+    join, client
+) -> None:
     started = timezone.now()
     for i in range(200):
         join(f"person{i}@{PROVIDERS[i % len(PROVIDERS)]}", ip=CARRIER_IP)
@@ -37,12 +48,19 @@ def test_an_unconfirmed_flood_from_one_address_stays_held(client) -> None:
     from tests.pledges.conftest import FORM
 
     for i in range(8):
-        client.post("/pledge/", {**FORM, "email": f"f{i}@gmail.com"}, HTTP_SEC_FETCH_SITE="same-origin", REMOTE_ADDR=CARRIER_IP)
+        client.post(
+            "/pledge/",
+            {**FORM, "email": f"f{i}@gmail.com"},
+            HTTP_SEC_FETCH_SITE="same-origin",
+            REMOTE_ADDR=CARRIER_IP,
+        )
     assert Pledge.objects.filter(suspicious=True).count() >= 6  # flagged until each mailbox confirms
     assert not Pledge.objects.counted().exists()
 
 
-def test_a_script_with_200_addresses_on_one_catch_all_domain_is_held(join, client, campaign_admin, request) -> None:
+def test_a_script_with_200_addresses_on_one_catch_all_domain_is_held(
+    join, client, campaign_admin, request
+) -> None:
     for i in range(200):
         # Rotating addresses: the domain gives it away, not the IP.
         join(f"bot{i}@mail.catchall.example", ip=f"203.0.{i // 250}.{i % 250 + 1}")
@@ -70,7 +88,9 @@ def test_a_script_with_200_addresses_on_one_catch_all_domain_is_held(join, clien
     assert len(smtp.messages) == 2 and WatchAlert.objects.count() == 2
 
 
-def test_an_alert_closes_when_the_crossing_ends_and_a_new_crossing_alerts_again(join, campaign_admin, outbox) -> None:
+def test_an_alert_closes_when_the_crossing_ends_and_a_new_crossing_alerts_again(
+    join, campaign_admin, outbox
+) -> None:
     CampaignSettings.objects.create(pk=1, watch_domain_threshold=3)
 
     def alerts() -> list[str]:
@@ -116,7 +136,9 @@ def test_the_dashboard_shows_concentrations_and_leads_to_bulk_invalidation(join,
         "/admin/pledges/pledge/invalidate/", {"domain": "small.example", "preview": "1"}
     ).content.decode()
     assert "4 pledges match" in preview
-    admin_client.post("/admin/pledges/pledge/invalidate/", {"domain": "small.example", "apply": "1", "reason": "catch-all"})
+    admin_client.post(
+        "/admin/pledges/pledge/invalidate/", {"domain": "small.example", "apply": "1", "reason": "catch-all"}
+    )
     assert Pledge.objects.filter(status="spam").count() == 4
 
 
