@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from pledges.models import Pledge
-from tests.pledges.conftest import FORM, link_in, outbox  # noqa: F401  (outbox: a fixture)
+from tests.pledges.conftest import FORM, link_in
+from tests.pledges.conftest import outbox as outbox  # the fixture, for these tests too
 
 
 @pytest.fixture

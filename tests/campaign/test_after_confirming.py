@@ -12,9 +12,9 @@ from alternatives.models import Alternative
 from campaign.models import RenewalReminder, Switch
 from campaign.tasks import send_renewal_reminders
 from pledges import services
-from pledges.models import Pledge, Supporter
+from pledges.models import Supporter
 from tally.services import tally_recompute
-from tests.pledges.conftest import FORM, link_in
+from tests.pledges.conftest import FORM
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -219,4 +219,4 @@ def test_the_guide_links_straight_to_each_place_with_the_export_first(client) ->
     assert "I am cancelling because of the QuitGPT boycott." in html
     assert "J'annule à cause du boycott QuitGPT." in html
     fr = client.get("/fr/alternatives/how-to-switch/").content.decode()
-    assert "Exportez d’abord vos données" in fr
+    assert "Exportez d\u2019abord vos données" in fr

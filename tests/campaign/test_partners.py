@@ -123,7 +123,7 @@ def test_an_unknown_partner_code_is_ignored(client, outbox) -> None:
 
 def test_the_embed_speaks_french(client, partner) -> None:
     html = client.get(EMBED + "?partner=rights-fr&lang=fr").content.decode()
-    assert '<html lang="fr">' in html and "J’ai supprimé mon compte ChatGPT" in html
+    assert '<html lang="fr">' in html and "J\u2019ai supprimé mon compte ChatGPT" in html
 
 
 def test_the_admin_shows_each_partners_counts(admin_client, partner, client, outbox, post) -> None:

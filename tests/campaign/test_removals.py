@@ -22,7 +22,7 @@ def test_marking_spam_records_one_batch_of_the_people_who_stopped_counting(join,
         email_normalised="p@example.org",
         share_code="pendingcode1",
     )
-    targets = list(Pledge.objects.filter(email__in=["a@example.org", "b@example.org"])) + [pending]
+    targets = [*Pledge.objects.filter(email__in=["a@example.org", "b@example.org"]), pending]
     assert services.pledge_mark_spam(pledges=targets, actor=admin_user, reason="bots") == 3
     batch = RemovalBatch.objects.get()
     # Two people counted and no longer do; the pending pledge never counted.
@@ -42,7 +42,7 @@ def test_duplicates_bulk_invalidation_and_erasure_are_recorded_under_their_reaso
     join("dup@example.org")
     join("x1@bad.example")
     join("x2@bad.example")
-    _, thanks = join("gone@example.org")
+    join("gone@example.org")
     services.pledge_mark_duplicate(
         pledges=list(Pledge.objects.filter(email="dup@example.org")), actor=admin_user
     )

@@ -20,7 +20,7 @@ def test_the_form_offers_the_three_tiers_strongest_first(client) -> None:
     )
     assert deleted < cancelled < shared
     assert "I deleted my ChatGPT account" in html
-    assert "J’ai supprimé mon compte ChatGPT" in client.get("/fr/pledge/").content.decode()
+    assert "J\u2019ai supprimé mon compte ChatGPT" in client.get("/fr/pledge/").content.decode()
 
 
 def test_it_counts_a_deleted_account_under_its_own_key_and_the_person_once(join, client) -> None:
