@@ -35,6 +35,17 @@ from quitgpt.audit import audit_record
 from quitgpt.models import AuditEntry
 from quitgpt.spreadsheet import formula_safe
 
+# The person's details live on the supporter (one row per person); the CSV keeps its columns.
+PERSON_FIELDS = (
+    "first_name",
+    "country",
+    "message",
+    "message_approved",
+    "wall_consent",
+    "updates_consent",
+    "language",
+)
+
 CSV_FIELDS = [
     "id",
     "created_at",
@@ -63,8 +74,13 @@ class _Echo:
 def csv_rows(queryset: QuerySet[Pledge]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_FIELDS)
-    for pledge in queryset.order_by("pk").iterator(chunk_size=2000):
-        yield writer.writerow([formula_safe(getattr(pledge, name)) for name in CSV_FIELDS])
+    for pledge in queryset.select_related("supporter").order_by("pk").iterator(chunk_size=2000):
+        yield writer.writerow(
+            [
+                formula_safe(getattr(pledge.supporter if name in PERSON_FIELDS else pledge, name))
+                for name in CSV_FIELDS
+            ]
+        )
 
 
 class ReasonForm(forms.Form):
@@ -107,27 +123,28 @@ class PledgeAdmin(admin.ModelAdmin):
     list_display = [
         "id",
         "email",
-        "first_name",
+        "supporter__first_name",
         "kind",
         "status",
         "suspicious",
-        "country",
-        "wall_consent",
-        "message_approved",
+        "supporter__country",
+        "supporter__wall_consent",
+        "supporter__message_approved",
         "created_at",
         "confirmed_at",
     ]
+    list_select_related = ["supporter"]
     list_filter = [
         "status",
         "kind",
         "suspicious",
-        "wall_consent",
-        "message_approved",
+        "supporter__wall_consent",
+        "supporter__message_approved",
         ("created_at", admin.DateFieldListFilter),
         ("confirmed_at", admin.DateFieldListFilter),
-        "country",
+        "supporter__country",
     ]
-    search_fields = ["email", "email_normalised", "first_name", "=share_code", "=ip_hash"]
+    search_fields = ["email", "email_normalised", "supporter__first_name", "=share_code", "=ip_hash"]
     date_hierarchy = "created_at"
     list_per_page = 100
     show_full_result_count = False
@@ -149,13 +166,13 @@ class PledgeAdmin(admin.ModelAdmin):
         "kind",
         "email",
         "email_normalised",
-        "first_name",
-        "country",
-        "message",
-        "message_approved",
-        "wall_consent",
-        "updates_consent",
-        "language",
+        "person_first_name",
+        "person_country",
+        "person_message",
+        "person_message_approved",
+        "person_wall_consent",
+        "person_updates_consent",
+        "person_language",
         "suspicious",
         "ip_hash",
         "referral_code",
@@ -176,6 +193,35 @@ class PledgeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Pledge | None = None) -> bool:
         return False
+
+    # The person's details, shown on each of their pledges (they are the supporter's, one per person).
+    @admin.display(description=_("first name"))
+    def person_first_name(self, obj: Pledge) -> str:
+        return obj.supporter.first_name
+
+    @admin.display(description=_("country"))
+    def person_country(self, obj: Pledge) -> str:
+        return str(obj.supporter.country.name or "")
+
+    @admin.display(description=_("message"))
+    def person_message(self, obj: Pledge) -> str:
+        return obj.supporter.message
+
+    @admin.display(description=_("message approved"), boolean=True)
+    def person_message_approved(self, obj: Pledge) -> bool:
+        return obj.supporter.message_approved
+
+    @admin.display(description=_("wall consent"), boolean=True)
+    def person_wall_consent(self, obj: Pledge) -> bool:
+        return obj.supporter.wall_consent
+
+    @admin.display(description=_("updates consent"), boolean=True)
+    def person_updates_consent(self, obj: Pledge) -> bool:
+        return obj.supporter.updates_consent
+
+    @admin.display(description=_("language"))
+    def person_language(self, obj: Pledge) -> str:
+        return obj.supporter.language
 
     @admin.display(description=_("Audit trail"))
     def audit_trail(self, obj: Pledge) -> str:
@@ -245,10 +291,24 @@ class PledgeAdmin(admin.ModelAdmin):
 
 @admin.register(Supporter)
 class SupporterAdmin(admin.ModelAdmin):
-    list_display = ["id", "email_normalised", "tally_dirty", "created_at"]
-    list_filter = ["tally_dirty"]
-    search_fields = ["email_normalised"]
-    readonly_fields = ["email_normalised", "tally_dirty", "created_at", "updated_at"]
+    list_display = [
+        "id",
+        "email_normalised",
+        "first_name",
+        "country",
+        "wall_consent",
+        "message_approved",
+        "created_at",
+    ]
+    list_filter = ["tally_dirty", "wall_consent", "message_approved", "updates_consent", "country"]
+    search_fields = ["email_normalised", "first_name"]
+    readonly_fields = [
+        "email_normalised",
+        *PERSON_FIELDS,
+        "tally_dirty",
+        "created_at",
+        "updated_at",
+    ]
     fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -23,18 +23,22 @@ def load() -> str:
     created = 0
     for n, (name, country, kind, message) in enumerate(PEOPLE):
         address = f"demo{n}@example.org"
-        supporter, _ = Supporter.objects.get_or_create(email_normalised=address)
+        supporter, _ = Supporter.objects.get_or_create(
+            email_normalised=address,
+            defaults={
+                "first_name": name,
+                "country": country,
+                "message": message,
+                "message_approved": True,
+                "wall_consent": True,
+            },
+        )
         _pledge, was_created = Pledge.objects.get_or_create(
             email_normalised=address,
             kind=kind,
             defaults={
                 "supporter": supporter,
                 "email": address,
-                "first_name": name,
-                "country": country,
-                "message": message,
-                "message_approved": True,
-                "wall_consent": True,
                 "status": "confirmed",
                 "confirmed_at": now - timedelta(hours=n),
                 "share_code": secrets.token_urlsafe(9),

@@ -44,6 +44,17 @@ def pledge_counts(status: str, suspicious: bool) -> bool:
     return status == COUNTED_STATUS and not suspicious
 
 
+class SupporterQuerySet(models.QuerySet):
+    def on_wall(self) -> SupporterQuerySet:
+        """People published on the wall: consented, approved by a moderator, and counted (at least one
+        pledge that counts). One entry per person, whatever kinds they pledged."""
+        return self.filter(
+            wall_consent=True,
+            message_approved=True,
+            pk__in=Pledge.objects.counted().values("supporter_id"),
+        )
+
+
 class Supporter(TimeStampedModel):
     """One normalised mailbox: the unit the public counter counts, whatever kinds it pledged.
 
@@ -52,20 +63,42 @@ class Supporter(TimeStampedModel):
     """
 
     email_normalised = models.CharField(max_length=254, unique=True)
+    # The person's details, once per person whatever kinds they pledged: what the wall publishes (with
+    # their consent and a moderator's approval) and how we write to them.
+    first_name = models.CharField(max_length=50, blank=True)
+    country = CountryField(blank=True)
+    message = models.CharField(max_length=280, blank=True)
+    message_approved = models.BooleanField(default=False)
+    wall_consent = models.BooleanField(default=False)
+    updates_consent = models.BooleanField(default=False)
+    language = models.CharField(max_length=8, default="en")
     tally_dirty = models.BooleanField(default=True, editable=False)
     # The private manage link is derived from SECRET_KEY and this salt (so every email can carry it
     # without storing it); only its hash is stored, for the look-up. A new salt revokes old links.
     manage_salt = models.CharField(max_length=32, blank=True, default="", editable=False)
     manage_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
+    objects = SupporterQuerySet.as_manager()
+
     class Meta:
         indexes = [
             models.Index(fields=["id"], name="pledges_supporter_dirty", condition=Q(tally_dirty=True)),
             models.Index(fields=["manage_token_hash"], name="pledges_supporter_manage"),
+            models.Index(
+                fields=["id"],
+                name="pledges_supporter_wall",
+                condition=Q(wall_consent=True, message_approved=True),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"supporter #{self.pk}"
+
+    @property
+    def publishable(self) -> bool:
+        """Whether the person's entry may be published on the wall (they consented and a moderator
+        approved it); the wall also requires a pledge that counts (`Supporter.objects.on_wall()`)."""
+        return self.wall_consent and self.message_approved and not self.email_normalised.startswith("erased-")
 
 
 class PledgeQuerySet(models.QuerySet):
@@ -79,13 +112,6 @@ class Pledge(TimeStampedModel, DoubleOptIn):
     kind = models.CharField(max_length=16, choices=PledgeKind.choices)
     email = models.EmailField(max_length=254)
     email_normalised = models.CharField(max_length=254, editable=False)
-    first_name = models.CharField(max_length=50, blank=True)
-    country = CountryField(blank=True)
-    message = models.CharField(max_length=280, blank=True)
-    message_approved = models.BooleanField(default=False)
-    wall_consent = models.BooleanField(default=False)
-    updates_consent = models.BooleanField(default=False)
-    language = models.CharField(max_length=8, default="en")
     referral_code = models.CharField(max_length=16, blank=True, help_text=_("The code that brought them."))
     share_code = models.CharField(max_length=16, unique=True, editable=False)
     status = models.CharField(max_length=16, choices=PledgeStatus.choices, default=PledgeStatus.PENDING)
@@ -117,13 +143,6 @@ class Pledge(TimeStampedModel, DoubleOptIn):
             models.Index(fields=["status", "created_at"], name="pledges_status_created"),
             models.Index(fields=["manage_token_hash"], name="pledges_manage_token"),
             models.Index(fields=["ip_hash", "created_at"], name="pledges_ip_created"),
-            models.Index(
-                fields=["-confirmed_at"],
-                name="pledges_wall",
-                condition=Q(
-                    status=COUNTED_STATUS, suspicious=False, wall_consent=True, message_approved=True
-                ),
-            ),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from pledges.models import Pledge, PledgeStatus
+from pledges.models import Pledge, PledgeStatus, Supporter
 from pledges.privacy import _iso
 from pledges.supporters import _mark_dirty
 from quitgpt.audit import audit_record
@@ -94,25 +94,35 @@ def pledge_restore(*, pledges: Iterable[Pledge], actor: Any, reason: str = "") -
     return done
 
 
+def _moderate_person(
+    *, pledges: Iterable[Pledge], actor: Any, reason: str, action: str, approved: bool
+) -> int:
+    """Approve or hide the person's wall entry (their name, country and message are the supporter's, so
+    the decision covers all their pledges). Audited on each pledge selected."""
+    done = 0
+    with transaction.atomic():
+        for pledge in pledges:
+            Supporter.objects.filter(pk=pledge.supporter_id).update(message_approved=approved)
+            audit_record(
+                actor=actor,
+                action=action,
+                target=pledge,
+                reason=reason,
+                details={"message_approved": approved},
+            )
+            done += 1
+    return done
+
+
 def pledge_approve_wall(*, pledges: Iterable[Pledge], actor: Any, reason: str = "") -> int:
-    return _moderate(
-        pledges=list(pledges),
-        actor=actor,
-        reason=reason,
-        action="pledge.approve_wall",
-        changes={"message_approved": True},
-        counts=False,
+    return _moderate_person(
+        pledges=list(pledges), actor=actor, reason=reason, action="pledge.approve_wall", approved=True
     )
 
 
 def pledge_hide_wall(*, pledges: Iterable[Pledge], actor: Any, reason: str = "") -> int:
-    return _moderate(
-        pledges=list(pledges),
-        actor=actor,
-        reason=reason,
-        action="pledge.hide_wall",
-        changes={"message_approved": False},
-        counts=False,
+    return _moderate_person(
+        pledges=list(pledges), actor=actor, reason=reason, action="pledge.hide_wall", approved=False
     )
 
 

@@ -12,7 +12,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from pledges.models import Pledge, PledgeStatus, Supporter
-from pledges.supporters import _anonymise_empty_supporters, _mark_dirty
+from pledges.supporters import PERSON_DEFAULTS, _anonymise_empty_supporters, _mark_dirty
 from quitgpt.audit import audit_record
 
 PENDING_LIFETIME = timedelta(days=7)
@@ -22,12 +22,14 @@ PENDING_LIFETIME = timedelta(days=7)
 def supporter_update(
     *, supporter: Supporter, first_name: str, wall_consent: bool, updates_consent: bool
 ) -> None:
-    """Change the name and consents on all of a supporter's pledges. A new name goes back to moderation
-    before it shows on the wall."""
-    with transaction.atomic():
-        pledges = Pledge.objects.filter(supporter=supporter).exclude(email="")
-        pledges.exclude(first_name=first_name).update(first_name=first_name, message_approved=False)
-        pledges.update(wall_consent=wall_consent, updates_consent=updates_consent)
+    """Change the person's name and consents (one row: they are the supporter's). A new name goes back to
+    moderation before it shows on the wall."""
+    Supporter.objects.filter(pk=supporter.pk).exclude(first_name=first_name).update(
+        first_name=first_name, message_approved=False
+    )
+    Supporter.objects.filter(pk=supporter.pk).update(
+        wall_consent=wall_consent, updates_consent=updates_consent
+    )
 
 
 def pledge_withdraw(*, pledge: Pledge, actor: Any | None = None, reason: str = "") -> bool:
@@ -51,6 +53,16 @@ def _iso(value: datetime | date | None) -> str | None:
 
 def supporter_export(*, supporter: Supporter) -> dict[str, Any]:
     """Everything we keep about a supporter, as JSON-ready data."""
+    supporter.refresh_from_db()
+    person = {
+        "first_name": supporter.first_name,
+        "country": str(supporter.country.code or ""),
+        "message": supporter.message,
+        "message_approved": supporter.message_approved,
+        "wall_consent": supporter.wall_consent,
+        "updates_consent": supporter.updates_consent,
+        "language": supporter.language,
+    }
     pledges = []
     for pledge in supporter.pledges.order_by("created_at", "pk"):
         pledges.append(
@@ -59,13 +71,8 @@ def supporter_export(*, supporter: Supporter) -> dict[str, Any]:
                 "status": pledge.status,
                 "email": pledge.email,
                 "email_normalised": pledge.email_normalised,
-                "first_name": pledge.first_name,
-                "country": str(pledge.country.code or ""),
-                "message": pledge.message,
-                "message_approved": pledge.message_approved,
-                "wall_consent": pledge.wall_consent,
-                "updates_consent": pledge.updates_consent,
-                "language": pledge.language,
+                # The person's details (kept here too, so the export's keys do not change).
+                **person,
                 "referral_code": pledge.referral_code,
                 "share_code": pledge.share_code,
                 "ip_hash": pledge.ip_hash,
@@ -81,6 +88,7 @@ def supporter_export(*, supporter: Supporter) -> dict[str, Any]:
         "supporter": {
             "email_normalised": supporter.email_normalised,
             "created_at": _iso(supporter.created_at),
+            **person,
         },
         "pledges": pledges,
         **_campaign_export(supporter.pk),
@@ -95,11 +103,6 @@ def _campaign_export(supporter_id: int) -> dict[str, Any]:
 
 _ANONYMOUS_PLEDGE = {
     "email": "",
-    "first_name": "",
-    "message": "",
-    "message_approved": False,
-    "wall_consent": False,
-    "updates_consent": False,
     "ip_hash": "",
     "token_hash": "",  # nosec B105 - clearing, not a password
     "token_expires_at": None,  # nosec B105
@@ -125,12 +128,12 @@ def supporter_erase(*, supporter: Supporter) -> None:
         )
         campaign_data_erase(supporter_id=supporter.pk)
         pledges.update(
-            email_normalised=Concat(Value("erased-"), Cast("id", CharField())),
-            country="",
-            **_ANONYMOUS_PLEDGE,
+            email_normalised=Concat(Value("erased-"), Cast("id", CharField())), **_ANONYMOUS_PLEDGE
         )
         Supporter.objects.filter(pk=supporter.pk).update(
             email_normalised=f"erased-{supporter.pk}",
+            country="",
+            **PERSON_DEFAULTS,
             manage_salt="",
             manage_token_hash="",  # nosec B106 - clearing, not a password
             tally_dirty=True,
@@ -159,6 +162,7 @@ def pledges_anonymise_all(*, actor: Any | None = None) -> int:
         )
         Supporter.objects.update(
             email_normalised=Concat(Value("erased-"), Cast("id", CharField())),
+            **PERSON_DEFAULTS,
             manage_salt="",
             manage_token_hash="",  # nosec B106 - clearing, not a password
             tally_dirty=True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.core.cache import cache
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Min, Prefetch, Q, QuerySet
 
 from accounts.selectors import verified_mailboxes
 from pledges.models import Pledge, PledgeSettings, Supporter
@@ -20,14 +20,21 @@ SIGNING_PAUSED_KEY = "pledges:signing-paused"
 SIGNING_PAUSED_SECONDS = 10
 
 
-def wall_pledges() -> QuerySet[Pledge]:
-    """Confirmed, counted pledges whose owner consented to the wall and whose entry a moderator approved,
-    newest first. Only the public fields are loaded: never an address."""
+def wall_supporters() -> QuerySet[Supporter]:
+    """The people on the wall, once each whatever kinds they pledged: counted, consented, approved by a
+    moderator; newest first (by their first counted confirmation). Each carries `confirmed_at` and its
+    counted pledges (for the kinds). Only the public fields are loaded: never an address."""
+    counted = Pledge.objects.counted()
     return (
-        Pledge.objects.counted()
-        .filter(wall_consent=True, message_approved=True)
+        Supporter.objects.on_wall()
+        .annotate(confirmed_at=Min("pledges__confirmed_at", filter=Q(pledges__in=counted)))
         .order_by("-confirmed_at", "-pk")
-        .only("first_name", "country", "kind", "message", "confirmed_at")
+        .only("first_name", "country", "message")
+        .prefetch_related(
+            Prefetch(
+                "pledges", queryset=counted.order_by("kind").only("kind", "supporter_id"), to_attr="counted"
+            )
+        )
     )
 
 

@@ -16,9 +16,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from pledges.abuse import is_blocked, is_over_limit
-from pledges.models import Pledge, PledgeKind, PledgeSettings, PledgeStatus
+from pledges.models import Pledge, PledgeKind, PledgeSettings, PledgeStatus, Supporter
 from pledges.normalise import normalise_email
-from pledges.supporters import _anonymise_empty_supporters, _mark_dirty, _supporter_for, manage_token_for
+from pledges.supporters import (
+    _anonymise_empty_supporters,
+    _holds_own_details,
+    _mark_dirty,
+    _set_details,
+    _supporter_for,
+    manage_token_for,
+)
 from quitgpt.mail import send_templated_email
 from quitgpt.net import ip_hash as hash_ip
 from quitgpt.optin import find_by_token, owe_email, owed_pks, send_owed_email
@@ -99,6 +106,12 @@ def pledge_create(
     now = timezone.now()
     with transaction.atomic():
         supporter = _supporter_for(normalised)
+        # One submission at a time per mailbox: the details decision below reads, then writes.
+        supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
+        if not _holds_own_details(supporter):
+            # A new person, or one with nothing live: this submission's details are what they will
+            # confirm (the confirmation page shows them). Otherwise the owner's stay as they are.
+            _set_details(supporter, details)
         for kind in wanted:
             try:
                 with transaction.atomic():
@@ -112,7 +125,6 @@ def pledge_create(
                         suspicious=suspicious,
                         ip_hash=ip_digest,
                         requested_at=now,
-                        **details,
                     )
                 result.created.append(pledge)
             except IntegrityError:
@@ -120,24 +132,20 @@ def pledge_create(
                 result.repeated.append(pledge)
         to_confirm = list(result.created)
         for pledge in result.repeated:
+            # The spelling on file stays: every variant reaches the same mailbox, and the link goes to the
+            # spelling the person gave first. A flag is cleared only by a moderator.
+            flag = {"suspicious": True} if suspicious else {}
             if pledge.status == PledgeStatus.PENDING:
-                # The latest details win: people sign again to correct a typo.
-                flag = {"suspicious": True} if suspicious else {}  # a flag is cleared only by a moderator
-                Pledge.objects.filter(pk=pledge.pk).update(
-                    email=email.strip(), requested_at=now, **flag, **details
-                )
+                Pledge.objects.filter(pk=pledge.pk).update(requested_at=now, **flag)
                 to_confirm.append(pledge)
             elif pledge.status == PledgeStatus.WITHDRAWN and pledge.email:
-                # Signing again after withdrawing starts a new request to confirm.
+                # Signing again after withdrawing starts a new request to confirm (the suspicion stays).
                 Pledge.objects.filter(pk=pledge.pk).update(
                     status=PledgeStatus.PENDING,
                     confirmed_at=None,
                     withdrawn_at=None,
-                    email=email.strip(),
-                    suspicious=suspicious,
-                    ip_hash=ip_digest,
                     requested_at=now,
-                    **details,
+                    **flag,
                 )
                 to_confirm.append(pledge)
         confirmed = [p for p in result.repeated if p.status == PledgeStatus.CONFIRMED]
@@ -167,8 +175,10 @@ def _send_pledge_email(pledge: Pledge, kind: str, raw_token: str | None) -> None
     if not pledge.email:  # erased since the email was owed
         return
     supporter = pledge.supporter
-    language = pledge.language if pledge.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-    context: dict[str, Any] = {"pledge": pledge}
+    language = (
+        supporter.language if supporter.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    )
+    context: dict[str, Any] = {"pledge": pledge, "supporter": supporter}
     manage = manage_token_for(supporter)
     context["manage_url"] = _absolute("pledges:manage", language, token=manage) if manage else ""
     if kind == "confirm":

@@ -6,12 +6,28 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
 
-from django.db.models import CharField, Value
+from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from pledges.models import Supporter
+from pledges.models import Pledge, PledgeStatus, Supporter
+
+# A withdrawal can be undone from the manage page for this long; meanwhile the person's details stay
+# theirs (a new signature does not replace them).
+UNDO_WINDOW = timedelta(days=1)
+
+# The person's details (on the supporter); erasure and anonymisation clear all but the country.
+PERSON_DEFAULTS: dict[str, Any] = {
+    "first_name": "",
+    "message": "",
+    "message_approved": False,
+    "wall_consent": False,
+    "updates_consent": False,
+}
 
 
 # --- Supporters and their private manage link ----------------------------------------------------------
@@ -47,6 +63,35 @@ def _supporter_for(email_normalised: str) -> Supporter:
     return supporter
 
 
+def _holds_own_details(supporter: Supporter) -> bool:
+    """Whether the supporter's details are the person's own: they have a pledge awaiting confirmation,
+    a confirmed one, or one withdrawn within the undo window. A new signature (from anyone) then leaves
+    them as they are: nothing an unverified party submits changes what the owner confirms or published."""
+    recent = timezone.now() - UNDO_WINDOW
+    return (
+        Pledge.objects.filter(supporter=supporter)
+        .exclude(email="")
+        .filter(
+            Q(status__in=[PledgeStatus.PENDING, PledgeStatus.CONFIRMED])
+            | Q(status=PledgeStatus.WITHDRAWN, withdrawn_at__gte=recent)
+        )
+        .exists()
+    )
+
+
+def _set_details(supporter: Supporter, details: dict[str, Any]) -> None:
+    """Write the person's details; a changed first name or message goes back to moderation."""
+    changes = dict(details)
+    if any(
+        getattr(supporter, name) != changes.get(name, getattr(supporter, name))
+        for name in ("first_name", "message")
+    ):
+        changes["message_approved"] = False
+    Supporter.objects.filter(pk=supporter.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(supporter, name, value)
+
+
 def _mark_dirty(supporter_ids: Iterable[int]) -> None:
     ids = sorted(set(supporter_ids))
     if ids:
@@ -61,6 +106,8 @@ def _anonymise_empty_supporters(supporter_ids: Iterable[int]) -> None:
         return
     Supporter.objects.filter(pk__in=ids, pledges__isnull=True).update(
         email_normalised=Concat(Value("erased-"), Cast("id", CharField())),
+        country="",
+        **PERSON_DEFAULTS,
         manage_salt="",
         manage_token_hash="",  # nosec B106 - clearing, not a password
         tally_dirty=True,

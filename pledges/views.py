@@ -159,7 +159,7 @@ def thanks(request: HttpRequest, code: str) -> HttpResponse:
 @cache_control(public=True, max_age=60)
 @counts_referrals
 def supporters(request: HttpRequest) -> HttpResponse:
-    paginator = Paginator(selectors.wall_pledges(), WALL_PAGE_SIZE)
+    paginator = Paginator(selectors.wall_supporters(), WALL_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "pledges/supporters.html", {"page": page})
 
@@ -225,12 +225,11 @@ def render_self_service(
         pledges = [p for p in supporter.pledges.all() if p.email]
         if not pledges:
             continue
-        first = pledges[0]
         form = (errors or {}).get(supporter.pk) or SupporterDetailsForm(
             initial={
-                "first_name": first.first_name,
-                "wall_consent": first.wall_consent,
-                "updates_consent": first.updates_consent,
+                "first_name": supporter.first_name,
+                "wall_consent": supporter.wall_consent,
+                "updates_consent": supporter.updates_consent,
             },
             auto_id=f"id_s{supporter.pk}_%s",
         )

@@ -145,11 +145,14 @@ def _seed_postgres(*, count: int, days: int) -> int:
             f"('{now.isoformat()}'::timestamptz - interval '{span} seconds' "
             f"+ sqrt((g.n - {first})::float / {count}) * interval '{span} seconds')"
         )
+        countries = "ARRAY[" + ", ".join(f"'{c}'" for c in DEMO_COUNTRIES) + "]"
         cols, sels, params = _insert_select_sql(
             Supporter,
             {
                 # Zero-padded, so that the unique indexes grow at their right edge.
                 "email_normalised": f"'demo-' || lpad(g.n::text, 10, '0') || '@{DEMO_DOMAIN}'",
+                "country": f"({countries})[1 + g.n %% {len(DEMO_COUNTRIES)}]",
+                "language": "'en'",
                 "tally_dirty": "false",
                 "created_at": when,
                 "updated_at": when,
@@ -163,7 +166,6 @@ def _seed_postgres(*, count: int, days: int) -> int:
         )
         created = cursor.rowcount
         logger.info("seed: %d supporters in %.1f s", created, time.perf_counter() - t0)
-        countries = "ARRAY[" + ", ".join(f"'{c}'" for c in DEMO_COUNTRIES) + "]"
         cols, sels, params = _insert_select_sql(
             Pledge,
             {
@@ -171,14 +173,12 @@ def _seed_postgres(*, count: int, days: int) -> int:
                 "kind": "CASE WHEN g.n %% 10 < 7 THEN 'cancelled' ELSE 'shared' END",
                 "email": "s.email_normalised",
                 "email_normalised": "s.email_normalised",
-                "country": f"({countries})[1 + g.n %% {len(DEMO_COUNTRIES)}]",
                 "share_code": "'demo' || lpad(g.n::text, 10, '0')",
                 "status": "'confirmed'",
                 "suspicious": "false",
                 "confirmed_at": "s.created_at + interval '5 minutes'",
                 "created_at": "s.created_at",
                 "updated_at": "s.created_at",
-                "language": "'en'",
             },
             now,
         )
@@ -194,9 +194,10 @@ def _seed_postgres(*, count: int, days: int) -> int:
         cursor.execute(
             f"INSERT INTO {SupporterTally._meta.db_table} "  # noqa: S608  # nosec B608
             "(supporter_id, counted, day, country, kinds, pending, suspicious, withdrawn, removed) "
-            "SELECT p.supporter_id, true, (p.confirmed_at AT TIME ZONE 'UTC')::date, p.country, p.kind, "
+            "SELECT p.supporter_id, true, (p.confirmed_at AT TIME ZONE 'UTC')::date, s.country, p.kind, "
             "0, 0, 0, 0 "
-            f"FROM {pledge_table} p WHERE p.supporter_id > %s AND p.email_normalised LIKE %s",
+            f"FROM {pledge_table} p JOIN {supporter_table} s ON s.id = p.supporter_id "
+            "WHERE p.supporter_id > %s AND p.email_normalised LIKE %s",
             [floor, f"demo-%@{DEMO_DOMAIN}"],
         )
         _add_applied_state_to_aggregates(min_supporter_id=floor + 1)
@@ -217,7 +218,11 @@ def _seed_orm(*, count: int, days: int) -> int:
     for start in range(first, first + count, 5000):
         numbers = range(start, min(start + 5000, first + count))
         supporters = Supporter.objects.bulk_create(
-            [Supporter(email_normalised=_demo_address(n)) for n in numbers], ignore_conflicts=True
+            [
+                Supporter(email_normalised=_demo_address(n), country=DEMO_COUNTRIES[n % len(DEMO_COUNTRIES)])
+                for n in numbers
+            ],
+            ignore_conflicts=True,
         )
         ids = dict(
             Supporter.objects.filter(
@@ -234,7 +239,6 @@ def _seed_orm(*, count: int, days: int) -> int:
                     kind="cancelled" if n % 10 < 7 else "shared",
                     email=address,
                     email_normalised=address,
-                    country=DEMO_COUNTRIES[n % len(DEMO_COUNTRIES)],
                     share_code=f"demo{n:010d}",
                     status=PledgeStatus.CONFIRMED,
                     confirmed_at=moment + timedelta(minutes=5),

@@ -36,7 +36,14 @@ STATE_COLUMNS = ("counted", "day", "country", "kinds", *HELD)
 def _pledge_rows(supporter_ids: list[int]) -> list[tuple]:
     return list(
         Pledge.objects.filter(supporter_id__in=supporter_ids).values_list(
-            "id", "supporter_id", "kind", "status", "suspicious", "country", "confirmed_at"
+            # The country is the person's (one per supporter).
+            "id",
+            "supporter_id",
+            "kind",
+            "status",
+            "suspicious",
+            "supporter__country",
+            "confirmed_at",
         )
     )
 

@@ -43,24 +43,16 @@ def _expected_aggregates() -> tuple[Counter[BucketKey], Counter[str]]:
         table = Pledge._meta.db_table
         with connection.cursor() as cursor:
             # One pass over the pledges in supporter order (their index), plain aggregates only: ordered
-            # aggregates would sort once per supporter. A supporter whose counted pledges name different
-            # countries (rare) gets the country of its earliest one through the subquery.
+            # aggregates would sort once per supporter. The country is the person's (the supporter row).
             cursor.execute("SET LOCAL jit = off")
             cursor.execute(  # nosec B608
                 f"""
                 WITH agg AS (
-                    SELECT p.supporter_id, min(p.confirmed_at) AS first_at,
-                           min(p.country) AS cmin, max(p.country) AS cmax, {flags}
+                    SELECT p.supporter_id, min(p.confirmed_at) AS first_at, {flags}
                     FROM {table} p WHERE {COUNTED_SQL} GROUP BY p.supporter_id
                 )
-                SELECT (first_at AT TIME ZONE 'UTC')::date,
-                       CASE WHEN cmin = cmax THEN cmin ELSE (
-                           SELECT p.country FROM {table} p WHERE p.supporter_id = agg.supporter_id
-                           AND {COUNTED_SQL} ORDER BY p.confirmed_at, p.id LIMIT 1
-                       ) END,
-                       concat_ws('+', {joined}),
-                       count(*)
-                FROM agg GROUP BY 1, 2, 3
+                SELECT (first_at AT TIME ZONE 'UTC')::date, s.country, concat_ws('+', {joined}), count(*)
+                FROM agg JOIN {Supporter._meta.db_table} s ON s.id = agg.supporter_id GROUP BY 1, 2, 3
                 """,  # noqa: S608  # nosec B608
                 [*kinds, *kinds],
             )
@@ -76,7 +68,7 @@ def _expected_aggregates() -> tuple[Counter[BucketKey], Counter[str]]:
         # SQLite (the embedded defaults, small data): the same rule in Python, through derive_states.
         states = derive_states(
             Pledge.objects.values_list(
-                "id", "supporter_id", "kind", "status", "suspicious", "country", "confirmed_at"
+                "id", "supporter_id", "kind", "status", "suspicious", "supporter__country", "confirmed_at"
             ).iterator(chunk_size=5000)
         )
         everyone = Deltas()
@@ -155,8 +147,7 @@ def _mark_mismatched_postgres() -> int:
     """Set-based `_rebuild_applied_state`: one pass over the pledges, a full join with the applied state.
 
     The rule comes from `tally.rules` (`COUNTED_SQL`, `HELD_SQL`); the per-supporter part mirrors
-    `derive_states`. A supporter whose counted pledges name several countries is always re-derived (the
-    rule needs its earliest pledge): harmless, it is only marked dirty.
+    `derive_states`; the country is the person's (the supporter row).
     """
     kinds = sorted(PledgeKind.values)
     joined = ", ".join(f"CASE WHEN bool_or(p.kind = %s AND {COUNTED_SQL}) THEN %s END" for _ in kinds)
@@ -170,12 +161,10 @@ def _mark_mismatched_postgres() -> int:
                 SELECT p.supporter_id,
                        bool_or({COUNTED_SQL}) AS counted,
                        (min(p.confirmed_at) FILTER (WHERE {COUNTED_SQL}) AT TIME ZONE 'UTC')::date AS day,
-                       CASE WHEN min(p.country) FILTER (WHERE {COUNTED_SQL})
-                                 = max(p.country) FILTER (WHERE {COUNTED_SQL})
-                            THEN min(p.country) FILTER (WHERE {COUNTED_SQL}) ELSE '?' END AS country,
+                       s.country AS country,
                        concat_ws('+', {joined}) AS kinds,
                        {held}
-                FROM {table} p GROUP BY p.supporter_id
+                FROM {table} p JOIN {sup} s ON s.id = p.supporter_id GROUP BY p.supporter_id, s.country
             ), m AS (
                 SELECT coalesce(d.supporter_id, t.supporter_id) AS id
                 FROM d FULL JOIN {st} t ON t.supporter_id = d.supporter_id

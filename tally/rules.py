@@ -73,10 +73,10 @@ def derive_states(
     rows: Iterable[tuple[int, int, str, str, bool, str, datetime | None]],
 ) -> dict[int, SupporterState]:
     """Desired state per supporter from its pledges as (id, supporter_id, kind, status, suspicious,
-    country, confirmed_at).
+    country, confirmed_at), the country being the supporter's (the same on each of its rows).
 
     A supporter counts once if at least one pledge counts; its kinds are those of its counted pledges;
-    its country and day are those of its earliest counted confirmation (ties broken by pledge id).
+    its day is that of its earliest counted confirmation; its country is the person's.
     """
     pledges: dict[int, list[tuple[int, int, str, str, bool, str, datetime | None]]] = defaultdict(list)
     for row in rows:

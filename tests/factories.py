@@ -14,15 +14,28 @@ from django.utils import timezone
 
 from pledges.models import Pledge, PledgeStatus, Supporter
 
+# The person's details live on the supporter: given to make_pledge, they are set there.
+PERSON_FIELDS = (
+    "first_name",
+    "country",
+    "message",
+    "message_approved",
+    "wall_consent",
+    "updates_consent",
+    "language",
+)
+
 
 def make_pledge(email: str | None = None, kind: str = "cancelled", **fields) -> Pledge:
-    """A pledge (pending unless `status` says otherwise) of `email` (a fresh address unless given)."""
+    """A pledge (pending unless `status` says otherwise) of `email` (a fresh address unless given).
+
+    The person's details (`PERSON_FIELDS`) go on the supporter: a new one gets country FR and first name
+    Sam unless given; an existing one changes only what is given."""
     from pledges.normalise import normalise_email
     from pledges.services import _new_manage_fields
 
     email = email if email is not None else f"p{secrets.token_hex(4)}@example.org"
-    fields.setdefault("country", "FR")
-    fields.setdefault("first_name", "Sam")
+    person = {name: fields.pop(name) for name in PERSON_FIELDS if name in fields}
     fields.setdefault("status", PledgeStatus.PENDING)
     fields.setdefault("share_code", secrets.token_urlsafe(9))
     if fields["status"] == PledgeStatus.CONFIRMED:
@@ -30,10 +43,17 @@ def make_pledge(email: str | None = None, kind: str = "cancelled", **fields) -> 
     normalised = fields.pop("email_normalised", None) or normalise_email(email)
     with transaction.atomic():
         supporter = fields.pop("supporter", None)
+        created = False
         if supporter is None:
-            supporter, _created = Supporter.objects.get_or_create(
+            supporter, created = Supporter.objects.get_or_create(
                 email_normalised=normalised, defaults=_new_manage_fields()
             )
+        if created:
+            person = {"country": "FR", "first_name": "Sam", **person}
+        if person:
+            Supporter.objects.filter(pk=supporter.pk).update(**person)
+            for name, value in person.items():
+                setattr(supporter, name, value)
         pledge = Pledge.objects.create(
             supporter=supporter, kind=kind, email=email, email_normalised=normalised, **fields
         )

@@ -218,7 +218,7 @@ def test_erase_everything_erases_pledges_and_rsvps_and_gives_the_seat_away(
     assert not Rsvp.objects.filter(email="alice@example.org").exists()
     assert status_of(erin) == RsvpStatus.CONFIRMED  # cancelled first: the seat went to the waitlist
     pledge.refresh_from_db()
-    assert pledge.email == "" and pledge.first_name == "" and pledge.status == "withdrawn"
+    assert pledge.email == "" and pledge.supporter.first_name == "" and pledge.status == "withdrawn"
     assert not Pledge.objects.counted().exists()
     assert not AuditEntry.objects.exists()  # the person's own erasure, as with pledges
     html = client.get(response["Location"]).content.decode()

@@ -79,7 +79,7 @@ def other_site():
     pages: dict[str, str] = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+        def do_GET(self) -> None:
             body = pages.get("html", "").encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -32,8 +32,8 @@ def test_the_changelist_filters_and_searches(admin_client, django_assert_max_num
         "?status__exact=confirmed",
         "?suspicious__exact=1",
         "?kind__exact=cancelled",
-        "?country__exact=FR",
-        "?wall_consent__exact=0",
+        "?supporter__country__exact=FR",
+        "?supporter__wall_consent__exact=0",
         f"?created_at__year={timezone.now().year}",
     ]:
         response = admin_client.get(CHANGELIST + query)

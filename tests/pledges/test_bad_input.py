@@ -60,7 +60,7 @@ def test_no_kind_chosen_is_a_clear_error(client) -> None:
 
 def test_a_name_with_accents_apostrophes_and_hyphens_is_fine(sign) -> None:
     assert sign(first_name="Anne-Sophie O'Brien-Lefèvre")["Location"] == "/pledge/check-your-email/"
-    assert Pledge.objects.get().first_name == "Anne-Sophie O'Brien-Lefèvre"
+    assert Pledge.objects.get().supporter.first_name == "Anne-Sophie O'Brien-Lefèvre"
 
 
 def test_a_message_is_shown_escaped_on_the_wall(client) -> None:

@@ -20,14 +20,15 @@ def test_it_creates_a_pending_pledge_and_says_check_your_email(sign, outbox) -> 
     assert response.status_code == 303
     assert response["Location"] == "/pledge/check-your-email/"
     pledge = Pledge.objects.get()
-    assert (pledge.status, pledge.kind, pledge.email, pledge.first_name, str(pledge.country)) == (
+    person = pledge.supporter
+    assert (pledge.status, pledge.kind, pledge.email, person.first_name, str(person.country)) == (
         "pending",
         "cancelled",
         "jane@example.org",
         "Jane",
         "FR",
     )
-    assert not pledge.wall_consent and not pledge.updates_consent
+    assert not person.wall_consent and not person.updates_consent
     assert len(outbox) == 1
 
 
@@ -169,7 +170,7 @@ def test_a_cross_site_post_is_refused(client) -> None:
 def test_the_email_is_in_the_signers_language(sign, outbox) -> None:
     sign(path="/fr/pledge/")
     pledge = Pledge.objects.get()
-    assert pledge.language == "fr"
+    assert pledge.supporter.language == "fr"
     assert outbox[0].subject == "Confirmez votre engagement QuitGPT"
     assert "/fr/pledge/confirm/" in outbox[0].body
 

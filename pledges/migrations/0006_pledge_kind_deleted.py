@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pledges', '0003_disposable_domains_and_settings'),
+        ('pledges', '0005_remove_person_data_from_pledge'),
     ]
 
     operations = [
