@@ -1,7 +1,7 @@
 """Where each pledge came from (partner, email domain, IP prefix, country), recorded with it.
 
-`pledge_create_with_source` wraps `pledges.services.pledge_create` in one transaction and writes a
-`PledgeSource` for each new pledge: the pledges services stay unaware of partners and of the watch.
+`pledge_create_with_source` calls `pledges.services.pledge_create` with a hook that writes a
+`PledgeSource` for each new pledge in its transaction: pledges stays unaware of partners and the watch.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-from django.db import transaction
 
 from campaign.models import Partner, PledgeSource
 from pledges import services as pledge_services
@@ -47,24 +45,25 @@ def ip_prefix(ip: str) -> str:
 
 
 def pledge_create_with_source(*, partner: Partner | None = None, ip: str = "", **kwargs: Any):
-    """`pledge_create`, plus the source of each new pledge, in the same transaction."""
-    with transaction.atomic():
-        result = pledge_services.pledge_create(ip=ip, **kwargs)
-        if result.created:
-            prefix = ip_prefix(ip)
-            prefix_hash = hash_ip(prefix) if prefix else ""
-            PledgeSource.objects.bulk_create(
-                [
-                    PledgeSource(
-                        pledge_id=pledge.pk,
-                        supporter_id=pledge.supporter_id,
-                        partner=partner,
-                        domain=base_domain(pledge.email_normalised.rpartition("@")[2]),
-                        ip_prefix_hash=prefix_hash,
-                        country=(kwargs.get("country") or "")[:2],
-                    )
-                    for pledge in result.created
-                ],
-                ignore_conflicts=True,
-            )
-    return result
+    """`pledge_create`, plus the source of each new pledge, in its transaction."""
+    prefix = ip_prefix(ip)
+    prefix_hash = hash_ip(prefix) if prefix else ""
+    country = (kwargs.get("country") or "")[:2]
+
+    def record(pledges: list) -> None:
+        PledgeSource.objects.bulk_create(
+            [
+                PledgeSource(
+                    pledge_id=pledge.pk,
+                    supporter_id=pledge.supporter_id,
+                    partner=partner,
+                    domain=base_domain(pledge.email_normalised.rpartition("@")[2]),
+                    ip_prefix_hash=prefix_hash,
+                    country=country,
+                )
+                for pledge in pledges
+            ],
+            ignore_conflicts=True,
+        )
+
+    return pledge_services.pledge_create(ip=ip, on_created=record, **kwargs)

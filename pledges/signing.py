@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,9 +76,13 @@ def pledge_create(
     referral_code: str = "",
     ip: str = "",
     honeypot: str = "",
+    on_created: Callable[[list[Pledge]], None] | None = None,
 ) -> SubmissionResult:
     """Record a signature for one or more kinds. Raises SigningPaused, or ValueError on input that the
-    form should have refused. Every other outcome looks the same to the visitor."""
+    form should have refused. Every other outcome looks the same to the visitor.
+
+    `on_created(pledges)` runs in the same transaction with the new pledges, if any (campaign.sources
+    records where they came from)."""
     config = PledgeSettings.load()
     if config.signing_paused:
         raise SigningPaused
@@ -159,6 +163,8 @@ def pledge_create(
             if owe_email(Pledge, pk=carrier.pk, kind="already"):
                 result.email_pledge_id = carrier.pk
         _mark_dirty([supporter.pk])
+        if on_created is not None and result.created:
+            on_created(result.created)
         if result.email_pledge_id is not None:
             pledge_id = result.email_pledge_id
             transaction.on_commit(lambda: _enqueue_email(pledge_id), robust=True)
