@@ -46,7 +46,8 @@ class CampaignSettingsAdmin(admin.ModelAdmin):
         services.campaign_settings_save(config=obj, actor=request.user, changed=list(form.changed_data))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return not CampaignSettings.objects.exists()
+        # One row, created on first use (CampaignSettings.load): never added by hand.
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj: CampaignSettings | None = None) -> bool:
         return False
