@@ -13,7 +13,7 @@ from alternatives.forms import SuggestionForm
 from alternatives.models import ATTRIBUTES, Category
 from alternatives.serializers import directory_json
 from quitgpt.net import client_ip, ip_hash
-from quitgpt.security import same_origin_post
+from quitgpt.security import safe_only, same_origin_post
 
 # Public pages: no cookie is set, so a CDN may cache them for everyone.
 PAGE_CACHE = cache_control(public=True, max_age=300)
@@ -109,7 +109,7 @@ def suggest_thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "alternatives/suggest_thanks.html")
 
 
-@require_safe
+@safe_only
 @cache_control(public=True, max_age=300)
 def api_index(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(directory_json(selectors.alternatives_published()))

@@ -18,7 +18,7 @@ from events import calendars, selectors, services
 from events.forms import RsvpForm
 from events.models import Event, RsvpStatus
 from quitgpt.net import client_ip, ip_hash
-from quitgpt.security import same_origin_post
+from quitgpt.security import safe_only, same_origin_post
 
 
 def _page_url(event: Event) -> str:
@@ -164,7 +164,7 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
     return response
 
 
-@require_safe
+@safe_only
 @cache_control(public=True, max_age=300)
 def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
     """One event as an .ics file; `?lang=fr` for the French title and text."""
@@ -178,7 +178,7 @@ def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
     return _ics_response(body, f"{event.slug}.ics")
 
 
-@require_safe
+@safe_only
 @cache_control(public=True, max_age=900)
 def feed_ics(request: HttpRequest) -> HttpResponse:
     """Every published event, to subscribe to from a calendar application."""
@@ -225,7 +225,7 @@ def _event_json(event: Event, *, now: datetime) -> dict:
     }
 
 
-@require_safe
+@safe_only
 @cache_control(public=True, max_age=300)
 def api_index(request: HttpRequest) -> JsonResponse:
     """The published events, soonest first, as JSON. Times in UTC, plus local times with their offset."""

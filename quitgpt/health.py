@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 
 # A check returns ("ok" | "degraded" | "down", detail).
@@ -28,6 +28,11 @@ def check_database() -> tuple[str, str]:
 
 
 def check_cache() -> tuple[str, str]:
+    from quitgpt.cache import primary_is_reachable
+
+    if primary_is_reachable(caches["default"]) is False:
+        # Requests carry on through the database fallback, but Redis is what we run on.
+        return "down", "redis unreachable (the cache falls back to the database)"
     try:
         cache.set("healthz", "1", 10)
         if cache.get("healthz") != "1":

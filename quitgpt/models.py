@@ -39,3 +39,20 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         who = self.actor_label or "system"
         return f"{self.created_at:%Y-%m-%d %H:%M} {who} {self.action} {self.target_repr}"
+
+
+class CacheFallbackEntry(models.Model):
+    """The cache's table while Redis is unreachable (quitgpt.cache): the columns Django's database cache
+    reads and writes, declared here so that migrations create the table."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "quitgpt_cache_fallback"
+        verbose_name = "cache entry (Redis fallback)"
+        verbose_name_plural = "cache entries (Redis fallback)"
+
+    def __str__(self) -> str:
+        return self.cache_key

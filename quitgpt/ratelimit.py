@@ -11,8 +11,9 @@ logger = logging.getLogger(__name__)
 
 def hit(key: str, *, window: int) -> int | None:
     """Count one hit on `key` and return its number in the current window (the window starts with the
-    first hit and lasts `window` seconds). None when the cache is unreachable: the caller then counts in
-    the database, so a limit still holds when Redis is down."""
+    first hit and lasts `window` seconds). While Redis is down the cache counts in its database table
+    (quitgpt/cache.py). None when no cache answers at all: the caller then counts in the database, so a
+    limit still holds."""
     try:
         for _attempt in range(2):
             cache.add(key, 0, timeout=window)

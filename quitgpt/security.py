@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 
 def is_same_origin(request: HttpRequest) -> bool:
@@ -44,3 +45,12 @@ def same_origin_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
         return view(request, *args, **kwargs)
 
     return csrf_exempt(wrapper)
+
+
+def safe_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Declare a view read-only: GET and HEAD answer, any other method 405 with `Allow: GET, HEAD`.
+
+    Django's CSRF check runs before the view and answered 403 to a POST; a view that only reads has
+    nothing for that check to protect, so it is exempt and the method check decides. Used by the
+    language-free machine addresses (the JSON APIs, feeds, embeds, badge, image)."""
+    return csrf_exempt(require_safe(view))

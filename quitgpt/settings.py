@@ -123,7 +123,8 @@ REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, and a table in the database while Redis is unreachable (quitgpt/cache.py).
+            "BACKEND": "quitgpt.cache.RedisWithDatabaseFallback",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "quitgpt",
             "TIMEOUT": 300,
@@ -131,7 +132,6 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
@@ -139,6 +139,9 @@ else:
     CELERY_BROKER_URL = "memory://"
     # No broker: tasks run inline, in the request that enqueues them (after commit).
     CELERY_TASK_ALWAYS_EAGER = True
+# Sessions live in the database only, never in the cache: a Redis outage must not sign anyone out or
+# break their requests, and a cached copy that missed a logout must not come back with Redis.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True

@@ -9,6 +9,7 @@ from quitgpt import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("api/openapi.json", views.openapi_json, name="openapi"),
     path("admin/", admin.site.urls),
     path("", include("tally.api_urls")),
     path("", include("alternatives.api_urls")),

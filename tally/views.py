@@ -16,6 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
+from quitgpt.security import safe_only
 from tally import images, selectors
 from tally.charts import daily_chart_svg
 
@@ -36,7 +37,7 @@ def _language(request: HttpRequest) -> str:
     return lang if lang in {code for code, _name in settings.LANGUAGES} else "en"
 
 
-@require_safe
+@safe_only
 def api_tally(request: HttpRequest) -> HttpResponse:
     entry = selectors.tally_entry()
     last_modified = int(entry["checked_at"].timestamp()) if entry["checked_at"] else None
@@ -50,7 +51,7 @@ def api_tally(request: HttpRequest) -> HttpResponse:
     return _open(response)
 
 
-@require_safe
+@safe_only
 @cache_control(public=True, max_age=300, stale_while_revalidate=600, stale_if_error=86400)
 def api_daily_json(request: HttpRequest) -> HttpResponse:
     body = {
@@ -64,7 +65,7 @@ def api_daily_json(request: HttpRequest) -> HttpResponse:
     return _open(JsonResponse(body))
 
 
-@require_safe
+@safe_only
 @cache_control(public=True, max_age=300, stale_while_revalidate=600, stale_if_error=86400)
 def api_daily_csv(request: HttpRequest) -> HttpResponse:
     out = io.StringIO()
@@ -98,7 +99,7 @@ def how_we_count(request: HttpRequest) -> HttpResponse:
     return render(request, "tally/how_we_count.html", context)
 
 
-@require_safe
+@safe_only
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
 @cache_control(public=True, max_age=60)
@@ -112,7 +113,7 @@ def embed_counter(request: HttpRequest) -> HttpResponse:
         )
 
 
-@require_safe
+@safe_only
 def badge_svg(request: HttpRequest) -> HttpResponse:
     tally = selectors.tally_current()
     with translation.override(_language(request)):
@@ -122,7 +123,7 @@ def badge_svg(request: HttpRequest) -> HttpResponse:
     return _open(response)
 
 
-@require_safe
+@safe_only
 def og_png(request: HttpRequest) -> HttpResponse:
     tally = selectors.tally_current()
     with translation.override(_language(request)):

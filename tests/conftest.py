@@ -80,7 +80,10 @@ def _celery_inline() -> Iterator[None]:
 def _clear_cache() -> Iterator[None]:
     from django.core.cache import cache
 
+    from quitgpt.cache import _retry_at
+
     yield
+    _retry_at.clear()  # each test starts with Redis assumed reachable
     try:
         cache.clear()
     except Exception:  # a test that stopped Redis on purpose
@@ -100,7 +103,7 @@ def redis_down(settings) -> str:
     settings.REDIS_URL = dead
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "quitgpt.cache.RedisWithDatabaseFallback",  # as in production (quitgpt/settings.py)
             "LOCATION": dead,
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }

@@ -38,6 +38,7 @@ PUBLIC_APIS = [
     "/events/san-francisco-protest-2026-03-03.ics",
     "/api/tally",
     "/api/alternatives",
+    "/api/openapi.json",
     "/api/events",
     "/healthz",
 ]
