@@ -261,3 +261,18 @@ class WatchAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}: {self.count}"
+
+
+class CampaignFigures(models.Model):
+    """The published figures that need a pass over the counted supporters (switched, by partner): one row
+    (pk=1), refreshed every couple of minutes by `campaign.tasks.refresh_campaign_figures`, so that the
+    tally job reads one row instead of joining the whole applied state on every run."""
+
+    computed_at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="campaign_figures_singleton")]
+
+    def __str__(self) -> str:
+        return f"campaign figures at {self.computed_at:%Y-%m-%d %H:%M:%S}"

@@ -15,3 +15,10 @@ def fraud_watch() -> dict[str, int]:
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
 def send_renewal_reminders() -> int:
     return services.reminders_run()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def refresh_campaign_figures() -> None:
+    from campaign.figures import figures_refresh
+
+    figures_refresh()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from alternatives.models import Alternative
 from campaign.models import RenewalReminder, Switch
-from campaign.tasks import send_renewal_reminders
+from campaign.tasks import refresh_campaign_figures, send_renewal_reminders
 from pledges import services
 from pledges.models import Supporter
 from tally.services import tally_recompute
@@ -51,6 +51,8 @@ def test_switches_are_counted_for_counted_supporters_only(join, client, admin_us
         assert done.status_code == 303 and "done=switched" in done["Location"]
     assert Switch.objects.filter(alternative=lumo).count() == 3
     services.pledge_mark_spam(pledges=[pledge_c], actor=admin_user, reason="bot")  # no longer counted
+    tally_recompute()  # applies the confirmations
+    refresh_campaign_figures()  # the beat task, every 2 minutes
     tally_recompute()
     api = {a["slug"]: a["switched"] for a in client.get("/api/alternatives").json()["alternatives"]}
     assert api["lumo"] == 2 and api["claude"] == 0
@@ -220,3 +222,20 @@ def test_the_guide_links_straight_to_each_place_with_the_export_first(client) ->
     assert "J'annule à cause du boycott QuitGPT." in html
     fr = client.get("/fr/alternatives/how-to-switch/").content.decode()
     assert "Exportez d\u2019abord vos données" in fr
+
+
+def test_the_tally_job_reads_the_stored_figures_and_refreshes_them_only_when_stale(join, client) -> None:
+    from campaign.figures import FIGURES_MAX_AGE
+    from campaign.models import CampaignFigures
+
+    _, thanks = join("ada@example.org")
+    tally_recompute()  # no stored figures yet: the run computes them
+    assert CampaignFigures.objects.get().data["switched"] == {}
+    client.post(
+        f"/pledge/manage/{_token(thanks)}/switch/", {"alternative": "lumo"}, HTTP_SEC_FETCH_SITE="same-origin"
+    )
+    tally_recompute()
+    assert client.get("/api/tally").json()["switched"] == {}  # not yet refreshed
+    CampaignFigures.objects.update(computed_at=timezone.now() - FIGURES_MAX_AGE - timedelta(seconds=1))
+    tally_recompute()  # stale (no beat): the run refreshes them itself
+    assert client.get("/api/tally").json()["switched"] == {"lumo": 1}

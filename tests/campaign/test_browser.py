@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from alternatives.models import Alternative
 from campaign.models import Partner, RenewalReminder, Switch
+from campaign.tasks import refresh_campaign_figures
 from pledges.models import Pledge
 from tally.services import tally_recompute
 
@@ -53,6 +54,8 @@ def test_a_supporter_deletes_their_account_confirms_says_where_they_went_and_ask
     expect(page.get_by_text("We will remind you before your renewal date.")).to_be_visible()
     assert RenewalReminder.objects.get().renews_on == renews
 
+    tally_recompute()  # applies the confirmations
+    refresh_campaign_figures()  # the beat task, every 2 minutes
     tally_recompute()
     page.goto(live_server.url + "/alternatives/")
     expect(

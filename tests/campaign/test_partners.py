@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from campaign.models import CampaignSettings, Partner, PledgeSource
+from campaign.tasks import refresh_campaign_figures
 from pledges.models import Pledge
 from quitgpt.models import AuditEntry
 from tally.services import tally_recompute
@@ -80,9 +81,13 @@ def test_a_pledge_through_the_embed_is_double_opt_in_and_carries_the_partner(
     pledge = Pledge.objects.get()
     assert pledge.status == "pending"
     assert PledgeSource.objects.get(pledge=pledge).partner == partner
+    tally_recompute()  # applies the confirmations
+    refresh_campaign_figures()  # the beat task, every 2 minutes
     tally_recompute()
     assert client.get("/api/tally").json()["by_partner"] == {}  # not before confirming
     client.post(link_in(outbox[0], "confirm"), {"action": "confirm"}, HTTP_SEC_FETCH_SITE="same-origin")
+    tally_recompute()  # applies the confirmations
+    refresh_campaign_figures()  # the beat task, every 2 minutes
     tally_recompute()
     assert client.get("/api/tally").json()["by_partner"] == {"rights-fr": 1}
     html = client.get("/how-we-count/").content.decode()
