@@ -2,21 +2,19 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-# The code runs from /app (templates, static files and locale sit beside the packages), so /app comes
-# before the copy that `pip install .` leaves in site-packages for gunicorn, celery and manage.py alike.
+# The code runs from /app, where templates, static files and locale sit beside the packages: only the
+# dependencies are installed (read from pyproject.toml), never a second copy of the project in
+# site-packages, so gunicorn, celery and manage.py all import the code in /app.
 ENV PYTHONPATH=/app
 WORKDIR /app
 
 RUN useradd --system --create-home --uid 10001 quitgpt
 
+# Dependencies first, in their own layer: a code change does not reinstall them.
 COPY pyproject.toml ./
-COPY quitgpt ./quitgpt
-COPY pledges ./pledges
-COPY tally ./tally
-COPY alternatives ./alternatives
-COPY events ./events
-COPY accounts ./accounts
-RUN pip install .
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+      > /tmp/requirements.txt \
+ && pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt
 
 COPY . .
 # collectstatic needs settings that import; these build-time values are never used at run time.

@@ -6,19 +6,31 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from accounts.roles import ROLES
-from accounts.services import role_grant, roles_record_change
+from accounts.services import role_grant, roles_record_change, user_password_set_record
 
 User = get_user_model()
 
 
 def _grant_action(role: str):
     def action(modeladmin, request, queryset) -> None:
-        granted = sum(
-            role_grant(actor=request.user, user=user, role=role, reason="admin action") for user in queryset
-        )
+        granted = refused = 0
+        for user in queryset:
+            try:
+                granted += role_grant(actor=request.user, user=user, role=role, reason="admin action")
+            except PermissionDenied:  # a superuser, and the organiser is not one
+                refused += 1
         modeladmin.message_user(request, f"{role}: given to {granted} user(s).", messages.SUCCESS)
+        if refused:
+            modeladmin.message_user(
+                request,
+                _("%(count)d superuser(s) left unchanged: only a superuser may change a superuser.")
+                % {"count": refused},
+                messages.WARNING,
+            )
 
     action.__name__ = f"grant_{role.lower().replace(' ', '_')}"
     action.short_description = f"Give the {role} role (and staff status)"
@@ -61,6 +73,16 @@ class OrganiserUserAdmin(UserAdmin):
         if db_field.name == "groups" and not request.user.is_superuser:
             kwargs["queryset"] = Group.objects.filter(name__in=list(ROLES))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def user_change_password(self, request, id, form_url=""):
+        user = self.get_object(request, id)
+        before = user.password if user is not None else None
+        response = super().user_change_password(request, id, form_url)  # checks the permission
+        if request.method == "POST" and user is not None:
+            user.refresh_from_db(fields=["password"])
+            if user.password != before:  # set (or unset) by this request: audited
+                user_password_set_record(actor=request.user, user=user)
+        return response
 
     def save_related(self, request, form, formsets, change) -> None:
         before = set(form.instance.groups.values_list("name", flat=True)) if change else set()

@@ -7,14 +7,17 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and roles"
 
     def ready(self) -> None:
+        from django.apps import apps
         from django.contrib import admin
 
         from accounts import roles, views
 
-        # Every app's permissions exist once migrate has finished; the handler creates any that are
-        # missing, then sets the role groups' permissions.
-        post_migrate.connect(roles.sync_after_migrate, sender=self, dispatch_uid="accounts.roles_sync")
-        post_migrate.connect(_sync_site, sender=self, dispatch_uid="accounts.site_sync")
+        # post_migrate is sent once per app *that has models*, after every migration has run; this app
+        # has none, so the handlers listen for the config package's (quitgpt: the audit log), which is
+        # always installed. The role handler creates any missing permissions, then sets the groups'.
+        sender = apps.get_app_config("quitgpt")
+        post_migrate.connect(roles.sync_after_migrate, sender=sender, dispatch_uid="accounts.roles_sync")
+        post_migrate.connect(_sync_site, sender=sender, dispatch_uid="accounts.site_sync")
         # The admin has no login form of its own: organisers sign in through allauth (password + TOTP).
         admin.site.login = views.admin_login
 

@@ -8,13 +8,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 from accounts.selectors import staff_has_totp, staff_used_mfa_this_session
-from quitgpt.middleware import DatabaseUnavailableMiddleware
+from quitgpt.outage import DATABASE_DOWN, database_unavailable_response
 
 LAST_SEEN_KEY = "accounts.staff_last_seen"
 # Stamp the session at most this often, so that an organiser's every click does not write it.
@@ -39,10 +38,10 @@ class StaffSessionMiddleware:
         if has_session:
             try:
                 response = self._check_staff(request)
-            except (OperationalError, InterfaceError) as exc:
+            except DATABASE_DOWN as exc:
                 # Database down while loading the user: the same 503 page as in a view, never a 500,
                 # and never a pass without the checks.
-                return DatabaseUnavailableMiddleware(self.get_response).process_exception(request, exc)
+                return database_unavailable_response(request, exc)
             if response is not None:
                 return response
         response = self.get_response(request)

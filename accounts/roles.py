@@ -1,22 +1,17 @@
 """Organiser roles: Django groups whose permissions are declared here, in one place.
 
 The groups are created by a migration (accounts/0001_roles); their permissions are (re)applied after
-every `migrate` by `roles_sync`, because Django creates permissions only after migrations have run. A
-model named here that is not installed yet is skipped (and listed by `roles_missing_models`), so that the
-mapping can name models that another app brings later.
+every `migrate` by `roles_sync`, because Django creates permissions only after migrations have run. Every
+model named here must exist: a typo or a removed model stops `migrate` with a LookupError.
 """
 
 from __future__ import annotations
-
-import logging
 
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-
-logger = logging.getLogger(__name__)
 
 MODERATOR = "Moderator"
 EDITOR = "Editor"
@@ -42,9 +37,11 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "events.event": ALL,
         "quitgpt.auditentry": ("view",),
     },
-    # Runs the campaign: reported tallies, pledge settings and block lists, organisers' accounts.
+    # Runs the campaign: reported tallies, the full recount ("change" runs one), pledge settings and block
+    # lists, organisers' accounts.
     CAMPAIGN_ADMIN: {
         "tally.reportedtally": ALL,
+        "tally.recount": ("view", "change"),
         "pledges.pledgesettings": ("view", "change"),
         "pledges.blockeddomain": ALL,
         "pledges.blockedaddress": ALL,
@@ -60,30 +57,6 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
-def model_is_installed(label: str) -> bool:
-    app_label, model_name = label.split(".")
-    try:
-        apps.get_model(app_label, model_name)
-    except LookupError:
-        return False
-    return True
-
-
-def roles_missing_models() -> set[str]:
-    """The models named in ROLES that no installed app provides (yet)."""
-    return {label for grants in ROLES.values() for label in grants if not model_is_installed(label)}
-
-
-def role_permission_codenames(role: str) -> set[str]:
-    """The permissions a role should hold, as "app_label.codename", for the installed models only."""
-    return {
-        f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"
-        for label, actions in ROLES[role].items()
-        if model_is_installed(label)
-        for action in actions
-    }
-
-
 @transaction.atomic
 def roles_sync(*, using: str = "default") -> None:
     """Create the role groups if needed and set each one's permissions to exactly what ROLES says."""
@@ -95,10 +68,7 @@ def roles_sync(*, using: str = "default") -> None:
         group, _ = Group.objects.using(using).get_or_create(name=role)
         permissions = []
         for label, actions in grants.items():
-            if not model_is_installed(label):
-                logger.debug("role %s: model %s is not installed, skipped", role, label)
-                continue
-            model = apps.get_model(label)
+            model = apps.get_model(label)  # LookupError if ROLES names a model that does not exist
             content_type = ContentType.objects.db_manager(using).get_for_model(model)
             codenames = [f"{action}_{model._meta.model_name}" for action in actions]
             found = list(

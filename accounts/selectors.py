@@ -10,14 +10,14 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
 
-from pledges.normalise import normalise_email
+from quitgpt.emails import normalise_email
 
 # The authenticator types that count as a second factor for organisers.
 MFA_TYPES = {Authenticator.Type.TOTP.value, Authenticator.Type.RECOVERY_CODES.value}
 
 
 def verified_mailboxes(*, user: Any) -> set[str]:
-    """The normalised forms (pledges.normalise) of the user's *verified* addresses: the one definition of
+    """The normalised forms (quitgpt.emails) of the user's *verified* addresses: the one definition of
     "this person's mailboxes" used to find their pledges and RSVPs. An unverified address proves nothing
     (anyone can add one to their account), so it matches nothing."""
     if not getattr(user, "is_authenticated", False):

@@ -21,7 +21,8 @@ from events import selectors as event_selectors
 from events import services as event_services
 from pledges import selectors as pledge_selectors
 from pledges import services as pledge_services
-from pledges.views import SelfServicePage, json_download, render_self_service, self_service
+from pledges.self_service import SelfServicePage, render_self_service, self_service
+from quitgpt.responses import json_download
 
 
 @never_cache
@@ -67,8 +68,9 @@ def mine(request: HttpRequest) -> HttpResponse:
     everything are handled here, each through its app's services. Acting on anything not matched by the
     person's verified addresses is a 400 and changes nothing."""
     here = reverse("accounts:mine")
-    supporters = pledge_selectors.supporters_of_user(request.user)
-    rsvps = event_selectors.rsvps_of_user(user=request.user)
+    mailboxes = verified_mailboxes(user=request.user)
+    supporters = pledge_selectors.supporters_of_mailboxes(mailboxes)
+    rsvps = event_selectors.rsvps_of_mailboxes(mailboxes=mailboxes)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if action == "cancel_rsvp":
         rsvp = {r.pk: r for r in rsvps}.get(_int(request.POST.get("rsvp")))
@@ -107,14 +109,15 @@ def mine(request: HttpRequest) -> HttpResponse:
 @never_cache
 def mine_export(request: HttpRequest) -> HttpResponse:
     """One file with everything about the person: their pledges (per mailbox) and their RSVPs."""
-    supporters = pledge_selectors.supporters_of_user(request.user)
-    rsvps = event_selectors.rsvps_of_user(user=request.user)
+    mailboxes = verified_mailboxes(user=request.user)
+    supporters = pledge_selectors.supporters_of_mailboxes(mailboxes)
+    rsvps = event_selectors.rsvps_of_mailboxes(mailboxes=mailboxes)
     if not supporters and not rsvps:
         raise Http404
     exports = [pledge_services.supporter_export(supporter=s) for s in supporters]
     body = {
         "exported_at": timezone.now().isoformat(),
-        "verified_addresses": sorted(verified_mailboxes(user=request.user)),
+        "verified_addresses": sorted(mailboxes),
         "supporters": [e["supporter"] for e in exports],
         "pledges": [pledge for e in exports for pledge in e["pledges"]],
         "rsvps": event_services.rsvp_export(rsvps=rsvps),

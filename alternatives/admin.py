@@ -49,6 +49,11 @@ class AlternativeAdmin(SimpleHistoryAdmin):
         ),
     ]
 
+    def save_model(self, request: HttpRequest, obj: Alternative, form, change: bool) -> None:
+        services.alternative_save(
+            alternative=obj, actor=request.user, creating=not change, changed=list(form.changed_data)
+        )
+
     @admin.action(description=_("Publish the selected alternatives"))
     def publish(self, request: HttpRequest, queryset: models.QuerySet[Alternative]) -> None:
         count = services.alternatives_set_published(

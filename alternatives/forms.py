@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from alternatives.models import ATTRIBUTE_NAMES, Alternative, Stance
+from quitgpt.forms import HoneypotMixin
 from quitgpt.validators import clean_message
 
 # Anything that looks like a link: spam's favourite payload. Only the website field may hold one.
@@ -60,7 +61,9 @@ def _no_links(value: str) -> str:
     return value
 
 
-class SuggestionForm(forms.Form):
+class SuggestionForm(HoneypotMixin, forms.Form):
+    honeypot_name = "nickname"  # `website` is a real field here
+
     name = forms.CharField(
         label=_("Name of the alternative"), max_length=80, validators=[_no_links], strip=True
     )
@@ -75,12 +78,6 @@ class SuggestionForm(forms.Form):
         validators=[_no_links],
         help_text=_("At most 1,000 characters, no links."),
     )
-    # A honeypot: hidden from people by CSS, filled in by naive bots.
-    nickname = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
 
     def clean_name(self) -> str:
         # No control characters or HTML (links are refused by the field's validator).
@@ -94,7 +91,3 @@ class SuggestionForm(forms.Form):
         if website and not website.lower().startswith(("https://", "http://")):
             raise ValidationError(_("Enter a web address starting with https://."), code="scheme")
         return website
-
-    @property
-    def is_bot(self) -> bool:
-        return bool(self.data.get("nickname"))

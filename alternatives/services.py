@@ -35,6 +35,18 @@ def _save_with_history(alternative: Alternative, *, actor: Any, reason: str, fie
     alternative.save(update_fields=[*fields, "updated_at"])
 
 
+def alternative_save(*, alternative: Alternative, actor: Any, creating: bool, changed: list[str]) -> None:
+    """Save an entry edited in the admin's form (the history records the edit through the admin).
+
+    Publishing or unpublishing from the form is audited like the bulk actions: the audit log must show
+    every change of what the public sees, whichever button made it."""
+    with transaction.atomic():
+        alternative.save()
+        if "published" in changed or (creating and alternative.published):
+            action = "alternative.publish" if alternative.published else "alternative.unpublish"
+            audit_record(actor=actor, action=action, target=alternative)
+
+
 def alternatives_set_published(*, alternatives: list[Alternative], published: bool, actor: Any) -> int:
     """Publish or unpublish entries; each change is kept in the history and the audit log."""
     changed = 0
@@ -68,17 +80,16 @@ def alternatives_mark_reviewed(*, alternatives: list[Alternative], actor: Any) -
 
 
 def _rate_limit_hit(*, ip_hash: str) -> bool:
-    """Count this attempt against the address; True when it is over the hourly limit.
-
-    The counter lives in the cache (an atomic INCR in Redis). If the cache is down we count the rows in
-    the database instead, so the limit still holds.
-    """
-    limit = settings.ALTERNATIVES_SUGGESTIONS_PER_HOUR
-    count = ratelimit.hit(f"alternatives:suggest:{ip_hash}", window=int(RATE_WINDOW.total_seconds()))
-    if count is None:
-        since = timezone.now() - RATE_WINDOW
-        count = Suggestion.objects.filter(ip_hash=ip_hash, created_at__gte=since).count() + 1
-    return count > limit
+    """Count this attempt against the address; True when it is over the hourly limit (quitgpt.ratelimit:
+    a Redis counter, or the address's rows in the database when the cache is down)."""
+    return ratelimit.over_limit(
+        f"alternatives:suggest:{ip_hash}",
+        limit=settings.ALTERNATIVES_SUGGESTIONS_PER_HOUR,
+        window=int(RATE_WINDOW.total_seconds()),
+        count_in_database=lambda: Suggestion.objects.filter(
+            ip_hash=ip_hash, created_at__gte=timezone.now() - RATE_WINDOW
+        ).count(),
+    )
 
 
 def suggestion_create(*, name: str, website: str, reason: str, language: str, ip_hash: str) -> Suggestion:

@@ -12,6 +12,7 @@ from alternatives import selectors, services
 from alternatives.forms import SuggestionForm
 from alternatives.models import ATTRIBUTES, Category
 from alternatives.serializers import directory_json
+from quitgpt.cors import cors
 from quitgpt.net import client_ip, ip_hash
 from quitgpt.security import safe_only, same_origin_post
 
@@ -109,9 +110,8 @@ def suggest_thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "alternatives/suggest_thanks.html")
 
 
+@cors
 @safe_only
 @cache_control(public=True, max_age=300)
 def api_index(request: HttpRequest) -> JsonResponse:
-    response = JsonResponse(directory_json(selectors.alternatives_published()))
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return JsonResponse(directory_json(selectors.alternatives_published()))

@@ -58,6 +58,8 @@ def embed_pledge(request: HttpRequest) -> HttpResponse:
             context["paused"] = True
             return _frameable(render(request, "campaign/embed_pledge.html", context, status=503))
         form = EmbedPledgeForm(request.POST)
+        if form.is_bot:  # the same answer as a real pledge; nothing saved, nothing sent
+            return _frameable(_sent_redirect(partner, language))
         if not form.is_valid():
             context["form"] = form
             return _frameable(render(request, "campaign/embed_pledge.html", context, status=400))
@@ -75,17 +77,18 @@ def embed_pledge(request: HttpRequest) -> HttpResponse:
                 language=language,
                 referral_code=data["ref"],
                 ip=client_ip(request),
-                honeypot=data["website"],
             )
         except pledge_services.SigningPaused:
             context["paused"] = True
             return _frameable(render(request, "campaign/embed_pledge.html", context, status=503))
+    return _frameable(_sent_redirect(partner, language))
+
+
+def _sent_redirect(partner, language: str) -> HttpResponseRedirect:
     query = {"sent": "1", "lang": language}
     if partner:
         query["partner"] = partner.code
-    return _frameable(
-        HttpResponseRedirect(reverse("campaign_embed:pledge") + "?" + urlencode(query), status=303)
-    )
+    return HttpResponseRedirect(reverse("campaign_embed:pledge") + "?" + urlencode(query), status=303)
 
 
 def _private(response: HttpResponse) -> HttpResponse:

@@ -3,11 +3,14 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pledges.normalise import normalise_email
+from quitgpt.emails import normalise_email
+from quitgpt.forms import HoneypotMixin
 from quitgpt.validators import clean_name
 
 
-class RsvpForm(forms.Form):
+class RsvpForm(HoneypotMixin, forms.Form):
+    """The RSVP form; its honeypot (`website`) comes from HoneypotMixin."""
+
     email = forms.EmailField(
         label=_("Your email address"),
         max_length=254,
@@ -18,12 +21,6 @@ class RsvpForm(forms.Form):
         max_length=100,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-    # A honeypot: hidden from people by CSS, filled by naive bots. Filled means "answer, do nothing".
-    website = forms.CharField(
-        required=False,
-        label=_("Leave this empty"),
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
     def clean_email(self) -> str:
@@ -37,6 +34,3 @@ class RsvpForm(forms.Form):
     def clean_name(self) -> str:
         # The same rules as a pledger's name: no control characters, HTML, links or spreadsheet formulas.
         return clean_name(self.cleaned_data["name"])
-
-    def is_bot(self) -> bool:
-        return bool(self.cleaned_data.get("website"))

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.selectors import verified_mailboxes
+from events.links import rsvp_check_cancel_token
 from events.models import Event, Rsvp, RsvpStatus
-from events.services import rsvp_check_cancel_token
 from quitgpt.optin import find_by_token
 
 
@@ -37,11 +36,12 @@ def rsvp_by_cancel_link(*, pk: int, token: str) -> Rsvp | None:
     return rsvp
 
 
-def rsvps_of_user(*, user: Any) -> list[Rsvp]:
-    """The RSVPs whose mailbox is one of the user's *verified* addresses, with their event, upcoming events
+def rsvps_of_mailboxes(*, mailboxes: Iterable[str]) -> list[Rsvp]:
+    """The RSVPs of these normalised mailboxes (for "My pledges": accounts.selectors.verified_mailboxes
+    says which are the signed-in person's; this app never asks accounts), with their event, upcoming events
     first (soonest first) then past ones (latest first). Each waitlisted RSVP carries `waitlist_position`
     (1: first in line; None otherwise), computed in the same query as `services.rsvp_waitlist_position`."""
-    keys = verified_mailboxes(user=user)
+    keys = sorted(set(mailboxes))
     if not keys:
         return []
     ahead = (

@@ -16,11 +16,14 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.crypto import constant_time_compare, salted_hmac
 
+from events.links import rsvp_cancel_token
 from events.models import Event, EventStatus, Rsvp, RsvpStatus
-from pledges.normalise import normalise_email
+from quitgpt import ratelimit
 from quitgpt.audit import audit_record
+from quitgpt.background import enqueue_on_commit
+from quitgpt.emails import normalise_email
+from quitgpt.i18n import supported_language
 from quitgpt.mail import send_templated_email
 from quitgpt.optin import owe_email, send_owed_email
 
@@ -34,32 +37,22 @@ NOTIFY_STATUSES = (EventStatus.POSTPONED, EventStatus.CANCELLED)
 TRACKED_FIELDS = (*NOTIFY_FIELDS, "status", "capacity", "published", "details_to_confirm")
 
 
+# The task that sends an RSVP's owed email (named, not imported: tasks import this module).
+SEND_TASK = "events.tasks.send_rsvp_email"
+# EVENTS_RSVPS_PER_IP_PER_HOUR counts RSVPs from one client address in this window.
+RSVP_RATE_WINDOW = timedelta(hours=1)
+
+
 class RsvpClosed(Exception):
     """The event has ended, is cancelled or is not published: it takes no RSVP."""
 
 
-def _enqueue_email(rsvp_id: int) -> None:
-    from events.tasks import send_rsvp_email
-
-    # robust: a broker outage must not fail the request after commit; the sweep sends what is owed.
-    transaction.on_commit(lambda: send_rsvp_email.delay(rsvp_id), robust=True)
-
-
 def _owe(rsvp_id: int, kind: str) -> bool:
     if owe_email(Rsvp, pk=rsvp_id, kind=kind):
-        _enqueue_email(rsvp_id)
+        # A broker outage is logged, never raised: the email stays owed and the sweep sends it.
+        enqueue_on_commit(SEND_TASK, rsvp_id)
         return True
     return False
-
-
-# --- the private cancel link ----------------------------------------------------------------------------
-def rsvp_cancel_token(*, rsvp: Rsvp) -> str:
-    """A stable keyed hash: every email carries the same working cancel link, whatever was sent since."""
-    return salted_hmac("events.rsvp.cancel", f"{rsvp.pk}:{rsvp.email_normalised}").hexdigest()
-
-
-def rsvp_check_cancel_token(*, rsvp: Rsvp, token: str) -> bool:
-    return constant_time_compare(rsvp_cancel_token(rsvp=rsvp), token)
 
 
 # --- RSVPs ----------------------------------------------------------------------------------------------
@@ -74,13 +67,17 @@ def rsvp_create(
     if not event.accepts_rsvps():
         raise RsvpClosed
     normalised = normalise_email(email)
-    if ip_hash:
-        since = timezone.now() - timedelta(hours=1)
-        recent = Rsvp.objects.filter(ip_hash=ip_hash, created_at__gte=since).count()
-        if recent >= settings.EVENTS_RSVPS_PER_IP_PER_HOUR:
-            logger.warning("RSVP flood from one address hash: dropped")
-            return None
-    language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    if ip_hash and ratelimit.over_limit(
+        f"events:rsvp:{ip_hash}",
+        limit=settings.EVENTS_RSVPS_PER_IP_PER_HOUR,
+        window=int(RSVP_RATE_WINDOW.total_seconds()),
+        count_in_database=lambda: Rsvp.objects.filter(
+            ip_hash=ip_hash, created_at__gte=timezone.now() - RSVP_RATE_WINDOW
+        ).count(),
+    ):
+        logger.warning("RSVP flood from one address hash: dropped")
+        return None
+    language = supported_language(language)
     with transaction.atomic():
         rsvp, created = Rsvp.objects.get_or_create(
             event=event,
@@ -316,10 +313,7 @@ def event_update(*, event: Event, actor: Any | None, reason: str = "") -> list[s
             details={f: [str(getattr(stored, f)), str(getattr(event, f))] for f in changed},
         )
         if notify and not stored.has_ended():
-            from events.tasks import notify_event_change
-
-            event_id, sequence = event.pk, event.sequence
-            transaction.on_commit(lambda: notify_event_change.delay(event_id, sequence), robust=True)
+            enqueue_on_commit("events.tasks.notify_event_change", event.pk, event.sequence)
         if "capacity" in changed or "status" in changed:
             _promote_waitlist(event)
     return changed

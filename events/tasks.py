@@ -11,8 +11,6 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from events import services
-from events.models import Rsvp
-from quitgpt.optin import owed_pks
 
 # Network trouble while sending: retry with backoff; the sweep catches whatever still fails.
 RETRY_ON = (SMTPException, ConnectionError, OSError, TimeoutError)
@@ -31,12 +29,3 @@ def notify_event_change(event_id: int, sequence: int) -> int:
 @shared_task
 def send_event_reminders() -> int:
     return services.event_send_reminders()
-
-
-@shared_task
-def sweep_owed_rsvp_emails() -> int:
-    """Re-enqueue every RSVP email still owed (the broker was down, a worker died)."""
-    pks = owed_pks(Rsvp)
-    for pk in pks:
-        send_rsvp_email.delay(pk)
-    return len(pks)

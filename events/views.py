@@ -14,9 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from events import calendars, selectors, services
+from events import calendars, links, selectors, services
 from events.forms import RsvpForm
 from events.models import Event, RsvpStatus
+from quitgpt.cors import cors
+from quitgpt.i18n import supported_language
 from quitgpt.net import client_ip, ip_hash
 from quitgpt.security import safe_only, same_origin_post
 
@@ -89,20 +91,21 @@ def rsvp(request: HttpRequest, slug: str) -> HttpResponse:
         return render(
             request, "events/detail.html", _detail_context(event, form, closed_error=True), status=409
         )
+    if form.is_bot:  # the same answer as a real RSVP; nothing saved, nothing sent
+        return render(request, "events/rsvp_sent.html", {"event": event})
     if not form.is_valid():
         return render(request, "events/detail.html", _detail_context(event, form), status=400)
-    if not form.is_bot():
-        try:
-            services.rsvp_create(
-                event=event,
-                email=form.cleaned_data["email"],
-                name=form.cleaned_data["name"],
-                language=translation.get_language() or settings.LANGUAGE_CODE,
-                ip_hash=ip_hash(client_ip(request)),
-            )
-        except services.RsvpClosed:  # ended between the check above and now
-            context = _detail_context(event, form, closed_error=True)
-            return render(request, "events/detail.html", context, status=409)
+    try:
+        services.rsvp_create(
+            event=event,
+            email=form.cleaned_data["email"],
+            name=form.cleaned_data["name"],
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            ip_hash=ip_hash(client_ip(request)),
+        )
+    except services.RsvpClosed:  # ended between the check above and now
+        context = _detail_context(event, form, closed_error=True)
+        return render(request, "events/detail.html", context, status=409)
     # The same answer whether the address is new, pending, already confirmed or dropped.
     return render(request, "events/rsvp_sent.html", {"event": event})
 
@@ -126,7 +129,7 @@ def rsvp_confirm(request: HttpRequest, token: str) -> HttpResponse:
             "done": done,
             "position": services.rsvp_waitlist_position(rsvp=rsvp),
             "cancel_url": reverse(
-                "events:rsvp_cancel", kwargs={"pk": rsvp.pk, "token": services.rsvp_cancel_token(rsvp=rsvp)}
+                "events:rsvp_cancel", kwargs={"pk": rsvp.pk, "token": links.rsvp_cancel_token(rsvp=rsvp)}
             ),
             "has_ended": rsvp.event.has_ended(),
             "Status": RsvpStatus,
@@ -153,17 +156,16 @@ def rsvp_cancel(request: HttpRequest, pk: int, token: str) -> HttpResponse:
 
 # --- language-free: calendars and JSON -----------------------------------------------------------------
 def _calendar_language(request: HttpRequest) -> str:
-    lang = request.GET.get("lang", "")
-    return lang if lang in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return supported_language(request.GET.get("lang"))
 
 
 def _ics_response(body: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
+@cors
 @safe_only
 @cache_control(public=True, max_age=300)
 def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
@@ -178,6 +180,7 @@ def event_ics(request: HttpRequest, slug: str) -> HttpResponse:
     return _ics_response(body, f"{event.slug}.ics")
 
 
+@cors
 @safe_only
 @cache_control(public=True, max_age=900)
 def feed_ics(request: HttpRequest) -> HttpResponse:
@@ -225,6 +228,7 @@ def _event_json(event: Event, *, now: datetime) -> dict:
     }
 
 
+@cors
 @safe_only
 @cache_control(public=True, max_age=300)
 def api_index(request: HttpRequest) -> JsonResponse:
@@ -238,5 +242,4 @@ def api_index(request: HttpRequest) -> JsonResponse:
         },
         json_dumps_params={"ensure_ascii": False},
     )
-    response["Access-Control-Allow-Origin"] = "*"
     return response

@@ -38,27 +38,30 @@ def is_blocked(*, email_normalised: str, ip: str) -> bool:
     return False
 
 
-def _hits(ip_digest: str, window: int) -> int:
-    """This submission's number in the current window for the address; counted in the database (distinct
-    mailboxes) when the cache is down."""
-    count = ratelimit.hit(f"pledges:rate:{window}:{ip_digest}", window=window)
-    if count is not None:
-        return count
+def _mailboxes_from(ip_digest: str, window: int) -> int:
+    """The distinct mailboxes that pledged from the address in the window (the limit's count when the
+    cache is down)."""
     since = timezone.now() - timedelta(seconds=window)
     return (
         Pledge.objects.filter(ip_hash=ip_digest, created_at__gte=since)
         .values("email_normalised")
         .distinct()
         .count()
-        + 1
     )
 
 
 def is_over_limit(*, ip_digest: str, config: PledgeSettings) -> bool:
+    """Count this submission against both per-IP limits (quitgpt.ratelimit); True if over either."""
     if not ip_digest:
         return False
     over = False
     for limit, window in ((config.short_limit, config.short_window), (config.long_limit, config.long_window)):
-        if _hits(ip_digest, window) > limit:
+        # Both windows count the hit, so evaluate each (no short-circuit).
+        if ratelimit.over_limit(
+            f"pledges:rate:{window}:{ip_digest}",
+            limit=limit,
+            window=window,
+            count_in_database=lambda window=window: _mailboxes_from(ip_digest, window),
+        ):
             over = True
     return over

@@ -30,8 +30,8 @@ from pledges.models import (
     ReferralVisit,
     Supporter,
 )
-from pledges.normalise import normalise_email
 from quitgpt.audit import audit_record
+from quitgpt.emails import normalise_email
 from quitgpt.models import AuditEntry
 from quitgpt.spreadsheet import formula_safe
 

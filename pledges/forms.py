@@ -11,11 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from pledges.models import PLEDGE_TIERS
-from pledges.normalise import normalise_email
+from quitgpt.emails import normalise_email
+from quitgpt.forms import HoneypotMixin
 from quitgpt.validators import clean_message, clean_name
 
 
-class PledgeForm(forms.Form):
+class PledgeForm(HoneypotMixin, forms.Form):
+    """The pledge form; its honeypot (`website`) comes from HoneypotMixin."""
+
     kinds = forms.MultipleChoiceField(
         label=_("What have you done?"),
         choices=[(kind.value, kind.label) for kind in PLEDGE_TIERS],
@@ -47,13 +50,6 @@ class PledgeForm(forms.Form):
     )
     updates_consent = forms.BooleanField(label=_("Send me campaign updates by email"), required=False)
     ref = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-    # The honeypot: hidden from people (CSS and aria-hidden), filled by naive bots.
-    website = forms.CharField(
-        label=_("Leave this field empty"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")

@@ -117,7 +117,6 @@ class Pledge(TimeStampedModel, DoubleOptIn):
     status = models.CharField(max_length=16, choices=PledgeStatus.choices, default=PledgeStatus.PENDING)
     suspicious = models.BooleanField(default=False)
     ip_hash = models.CharField(max_length=64, blank=True, editable=False)
-    manage_token_hash = models.CharField(max_length=64, blank=True, editable=False)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     # When the current request to confirm was made (a withdrawn pledge signed again starts anew):
     # unconfirmed pledges are purged 7 days after it.
@@ -141,7 +140,6 @@ class Pledge(TimeStampedModel, DoubleOptIn):
         indexes = [
             *DoubleOptIn.Meta.indexes,
             models.Index(fields=["status", "created_at"], name="pledges_status_created"),
-            models.Index(fields=["manage_token_hash"], name="pledges_manage_token"),
             models.Index(fields=["ip_hash", "created_at"], name="pledges_ip_created"),
         ]
 

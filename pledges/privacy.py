@@ -106,7 +106,6 @@ _ANONYMOUS_PLEDGE = {
     "ip_hash": "",
     "token_hash": "",  # nosec B105 - clearing, not a password
     "token_expires_at": None,  # nosec B105
-    "manage_token_hash": "",  # nosec B105
     "email_owed": "",
     "email_owed_since": None,
     "email_claimed_at": None,

@@ -1,16 +1,16 @@
-"""Reads that follow relations: the wall, a supporter's pledges, the pledges of a signed-in user."""
+"""Reads that follow relations: the wall, a supporter's pledges, the pledges of given mailboxes."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.db.models import Min, Prefetch, Q, QuerySet
 
-from accounts.selectors import verified_mailboxes
 from pledges.models import Pledge, PledgeSettings, Supporter
-from pledges.services import hash_manage_token
 from quitgpt.optin import find_by_token
+from quitgpt.tokens import MAX_TOKEN_LENGTH, hash_token
 
 logger = logging.getLogger(__name__)
 
@@ -39,10 +39,10 @@ def wall_supporters() -> QuerySet[Supporter]:
 
 
 def supporter_by_manage_token(raw: str) -> Supporter | None:
-    if not raw or len(raw) > 200:
+    if not raw or len(raw) > MAX_TOKEN_LENGTH:
         return None
     return (
-        Supporter.objects.filter(manage_token_hash=hash_manage_token(raw))
+        Supporter.objects.filter(manage_token_hash=hash_token(raw))
         .exclude(manage_token_hash="")  # nosec B106 - an erased supporter has no link
         .first()
     )
@@ -60,9 +60,10 @@ def _with_pledges(qs: QuerySet[Supporter]) -> QuerySet[Supporter]:
     return qs.prefetch_related(Prefetch("pledges", queryset=Pledge.objects.order_by("kind")))
 
 
-def supporters_of_user(user) -> list[Supporter]:
-    """The supporters whose normalised address matches one of the user's *verified* addresses."""
-    keys = verified_mailboxes(user=user)
+def supporters_of_mailboxes(keys: Iterable[str]) -> list[Supporter]:
+    """The supporters of these normalised mailboxes (for "My pledges": accounts.selectors.verified_mailboxes
+    says which are the signed-in person's; this app never asks accounts)."""
+    keys = sorted(set(keys))
     if not keys:
         return []
     return list(_with_pledges(Supporter.objects.filter(email_normalised__in=keys)).order_by("pk"))

@@ -3,7 +3,8 @@ tasks and commands import from here (`from pledges import services`).
 
 The rules these modules keep:
 - one pledge per kind per normalised mailbox (the database constraint decides; a conflict is a repeat);
-- a blocked or honeypot submission is answered like any other and leaves no trace;
+- a blocked or honeypot submission is answered like any other and leaves no trace (the honeypot is
+  checked by the view, `quitgpt.forms.HoneypotMixin`);
 - a flood from one address is flagged `suspicious` (held out of the count), never refused;
 - one submission owes at most one email; the email is sent by a task enqueued after commit, and a
   periodic sweep sends whatever the broker or a worker lost (quitgpt.optin);
@@ -22,7 +23,7 @@ Where the code lives:
 
 from __future__ import annotations
 
-from pledges.abuse import _domain_candidates, _hits, is_blocked, is_over_limit
+from pledges.abuse import _domain_candidates, is_blocked, is_over_limit
 from pledges.moderation import (
     _jsonable,
     _moderate,
@@ -52,20 +53,17 @@ from pledges.signing import (
     SigningPaused,
     SubmissionResult,
     _absolute,
-    _enqueue_email,
     _send_pledge_email,
     pledge_confirm,
     pledge_create,
     pledge_reject,
     pledge_send_email,
-    pledges_send_owed,
 )
 from pledges.supporters import (
     _anonymise_empty_supporters,
     _mark_dirty,
     _new_manage_fields,
     _supporter_for,
-    hash_manage_token,
     manage_token_for,
 )
 
@@ -78,8 +76,6 @@ __all__ = [
     "_absolute",
     "_anonymise_empty_supporters",
     "_domain_candidates",
-    "_enqueue_email",
-    "_hits",
     "_iso",
     "_jsonable",
     "_mark_dirty",
@@ -87,7 +83,6 @@ __all__ = [
     "_new_manage_fields",
     "_send_pledge_email",
     "_supporter_for",
-    "hash_manage_token",
     "invalidation_queryset",
     "is_blocked",
     "is_over_limit",
@@ -106,7 +101,6 @@ __all__ = [
     "pledges_anonymise_all",
     "pledges_invalidate",
     "pledges_purge_pending",
-    "pledges_send_owed",
     "referral_visit_record",
     "supporter_erase",
     "supporter_export",

@@ -17,7 +17,6 @@ from django.utils import timezone, translation
 
 from pledges.abuse import is_blocked, is_over_limit
 from pledges.models import Pledge, PledgeKind, PledgeSettings, PledgeStatus, Supporter
-from pledges.normalise import normalise_email
 from pledges.supporters import (
     _anonymise_empty_supporters,
     _holds_own_details,
@@ -26,9 +25,12 @@ from pledges.supporters import (
     _supporter_for,
     manage_token_for,
 )
+from quitgpt.background import enqueue_on_commit
+from quitgpt.emails import normalise_email
+from quitgpt.i18n import supported_language
 from quitgpt.mail import send_templated_email
 from quitgpt.net import ip_hash as hash_ip
-from quitgpt.optin import find_by_token, owe_email, owed_pks, send_owed_email
+from quitgpt.optin import find_by_token, owe_email, send_owed_email
 
 logger = logging.getLogger(__name__)
 
@@ -45,22 +47,14 @@ class SubmissionResult:
 
     created: list[Pledge] = field(default_factory=list)
     repeated: list[Pledge] = field(default_factory=list)
-    dropped: str = ""  # "honeypot" | "blocked" | ""
+    dropped: str = ""  # "blocked" | "" (the honeypot is the view's: quitgpt.forms.HoneypotMixin)
     suspicious: bool = False
     email_pledge_id: int | None = None
 
 
 # --- Signing ------------------------------------------------------------------------------------------
-def _enqueue_email(pledge_id: int) -> None:
-    from pledges.tasks import send_pledge_email
-
-    try:
-        send_pledge_email.delay(pledge_id)
-    except Exception:
-        # The broker is down: the pledge is saved and its email is owed; the sweep will send it.
-        logger.warning(
-            "could not enqueue the email of pledge %s; the sweep will send it", pledge_id, exc_info=True
-        )
+# The task that sends a pledge's owed email (named, not imported: tasks import this module).
+SEND_TASK = "pledges.tasks.send_pledge_email"
 
 
 def pledge_create(
@@ -75,7 +69,6 @@ def pledge_create(
     language: str = "en",
     referral_code: str = "",
     ip: str = "",
-    honeypot: str = "",
     on_created: Callable[[list[Pledge]], None] | None = None,
 ) -> SubmissionResult:
     """Record a signature for one or more kinds. Raises SigningPaused, or ValueError on input that the
@@ -90,8 +83,6 @@ def pledge_create(
     wanted = sorted(set(kinds))
     if not wanted or any(kind not in PledgeKind.values for kind in wanted):
         raise ValueError("unknown pledge kind")
-    if honeypot:
-        return SubmissionResult(dropped="honeypot")
     if is_blocked(email_normalised=normalised, ip=ip):
         return SubmissionResult(dropped="blocked")
     ip_digest = hash_ip(ip) if ip else ""
@@ -167,7 +158,8 @@ def pledge_create(
             on_created(result.created)
         if result.email_pledge_id is not None:
             pledge_id = result.email_pledge_id
-            transaction.on_commit(lambda: _enqueue_email(pledge_id), robust=True)
+            # A broker outage is logged, never raised: the email stays owed and the sweep sends it.
+            enqueue_on_commit(SEND_TASK, pledge_id)
     return result
 
 
@@ -181,9 +173,7 @@ def _send_pledge_email(pledge: Pledge, kind: str, raw_token: str | None) -> None
     if not pledge.email:  # erased since the email was owed
         return
     supporter = pledge.supporter
-    language = (
-        supporter.language if supporter.language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
-    )
+    language = supported_language(supporter.language)
     context: dict[str, Any] = {"pledge": pledge, "supporter": supporter}
     manage = manage_token_for(supporter)
     context["manage_url"] = _absolute("pledges:manage", language, token=manage) if manage else ""
@@ -203,17 +193,6 @@ def _send_pledge_email(pledge: Pledge, kind: str, raw_token: str | None) -> None
 def pledge_send_email(*, pledge_id: int) -> bool:
     """Send the email owed to a pledge, if any (idempotent: a claim makes two senders send once)."""
     return send_owed_email(Pledge, pk=pledge_id, send=_send_pledge_email, token_kinds=("confirm",))
-
-
-def pledges_send_owed(*, limit: int = 500) -> int:
-    """The sweep: send every email still owed (the broker was down, a worker died). Returns how many."""
-    sent = 0
-    for pk in owed_pks(Pledge, limit=limit):
-        try:
-            sent += pledge_send_email(pledge_id=pk)
-        except Exception:
-            logger.exception("sending the email owed to pledge %s failed; the next sweep retries", pk)
-    return sent
 
 
 # --- Confirmation --------------------------------------------------------------------------------------

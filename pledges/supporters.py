@@ -3,7 +3,6 @@ the tally's dirty mark, and anonymising a supporter left without pledges."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
@@ -12,9 +11,9 @@ from typing import Any
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from pledges.models import Pledge, PledgeStatus, Supporter
+from quitgpt.tokens import hash_token, keyed_token
 
 # A withdrawal can be undone from the manage page for this long; meanwhile the person's details stay
 # theirs (a new signature does not replace them).
@@ -31,22 +30,21 @@ PERSON_DEFAULTS: dict[str, Any] = {
 
 
 # --- Supporters and their private manage link ----------------------------------------------------------
+MANAGE_LINK_PURPOSE = "pledges.manage"
+
+
 def manage_token_for(supporter: Supporter) -> str:
-    """The raw manage token: derived from SECRET_KEY and the supporter's salt, so that every email can
-    carry the same link although only its hash is stored. 256 bits."""
+    """The raw manage token (quitgpt.tokens.keyed_token of the supporter's salt), so that every email can
+    carry the same link although only its hash is stored. 256 bits; "" for an erased supporter."""
     if not supporter.manage_salt:
         return ""
-    return salted_hmac("pledges.manage", supporter.manage_salt, algorithm="sha256").hexdigest()
-
-
-def hash_manage_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return keyed_token(MANAGE_LINK_PURPOSE, supporter.manage_salt)
 
 
 def _new_manage_fields() -> dict[str, str]:
     salt = secrets.token_hex(16)
     probe = Supporter(manage_salt=salt)
-    return {"manage_salt": salt, "manage_token_hash": hash_manage_token(manage_token_for(probe))}
+    return {"manage_salt": salt, "manage_token_hash": hash_token(manage_token_for(probe))}
 
 
 def _supporter_for(email_normalised: str) -> Supporter:

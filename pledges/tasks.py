@@ -22,10 +22,5 @@ def send_pledge_email(pledge_id: int) -> bool:
 
 
 @shared_task
-def sweep_owed_pledge_emails() -> int:
-    return services.pledges_send_owed()
-
-
-@shared_task
 def purge_pending_pledges() -> int:
     return services.pledges_purge_pending()

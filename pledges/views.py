@@ -3,16 +3,13 @@
 Public pages set no cookie (a CDN may cache them): their forms use same_origin_post instead of the CSRF
 cookie, and results are shown by redirecting to a page, not by django.contrib.messages. Pages reached
 through a private token (confirm, manage) are never cached and send no Referer. The signed-in "My pledges"
-page is composed in accounts.views (it adds the RSVPs) and reuses `self_service` below.
+page is composed in accounts.views (it adds the RSVPs) and reuses `pledges.self_service`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -26,9 +23,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from campaign import services as campaign_services
 from pledges import selectors, services
-from pledges.forms import PledgeForm, SupporterDetailsForm
+from pledges.forms import PledgeForm
 from pledges.models import Pledge, PledgeSettings, PledgeStatus, Supporter
+from pledges.self_service import SelfServicePage, self_service
 from quitgpt.net import client_ip
+from quitgpt.responses import json_download
+from quitgpt.responses import private as _private
 from quitgpt.security import same_origin_post
 
 WALL_PAGE_SIZE = 50
@@ -50,13 +50,6 @@ def counts_referrals(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     return wrapper
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    """A page reached through a private link: never stored, and the link never leaks in a Referer."""
-    patch_cache_control(response, private=True, no_store=True, max_age=0)
-    response["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 @same_origin_post
 @counts_referrals
@@ -71,6 +64,8 @@ def pledge(request: HttpRequest) -> HttpResponse:
     if PledgeSettings.load().signing_paused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)
     form = PledgeForm(request.POST)
+    if form.is_bot:  # the same answer as a real pledge; nothing saved, nothing sent
+        return HttpResponseRedirect(reverse("pledges:check_email"), status=303)
     if not form.is_valid():
         return render(request, "pledges/pledge.html", {"form": form}, status=400)
     data = form.cleaned_data
@@ -87,7 +82,6 @@ def pledge(request: HttpRequest) -> HttpResponse:
             language=get_language() or "en",
             referral_code=data["ref"],
             ip=client_ip(request),
-            honeypot=data["website"],
         )
     except services.SigningPaused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)
@@ -162,109 +156,6 @@ def supporters(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(selectors.wall_supporters(), WALL_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "pledges/supporters.html", {"page": page})
-
-
-# --- Self-service: the manage link and "My pledges" (accounts.views.mine) share one handler ------------
-@dataclass(frozen=True)
-class SelfServicePage:
-    """Where the self-service is shown: the private manage link (cookie-free, same_origin_post) or the
-    signed-in "My pledges" page of the accounts app, which adds its own sections around the pledges."""
-
-    here: str
-    export_url: str
-    template: str = "pledges/manage.html"
-    # Only the signed-in page uses the CSRF cookie; the manage link stays cookie-free.
-    use_csrf: bool = False
-    extra_context: dict[str, Any] = field(default_factory=dict)
-
-
-def self_service(request: HttpRequest, *, supporters: list[Supporter], page: SelfServicePage) -> HttpResponse:
-    """GET shows the pledges of `supporters`; a POST acts on one of them (update, withdraw, erase). A POST
-    naming a supporter or pledge outside `supporters` is a 400: nobody acts on someone else's pledges."""
-    own = {s.pk: s for s in supporters}
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        supporter = own.get(_int(request.POST.get("supporter")))
-        if supporter is None:
-            return HttpResponse(status=400)
-        if action == "update":
-            form = SupporterDetailsForm(request.POST)
-            if not form.is_valid():
-                return render_self_service(request, supporters, page, errors={supporter.pk: form}, status=400)
-            services.supporter_update(supporter=supporter, **form.cleaned_data)
-            return HttpResponseRedirect(f"{page.here}?done=updated", status=303)
-        if action == "withdraw":
-            target = Pledge.objects.filter(supporter=supporter, pk=_int(request.POST.get("pledge"))).first()
-            if target is None:
-                return HttpResponse(status=400)
-            services.pledge_withdraw(pledge=target)
-            return HttpResponseRedirect(f"{page.here}?done=withdrawn", status=303)
-        if action == "erase":
-            if request.POST.get("confirm_erase") != "yes":
-                return render_self_service(
-                    request, supporters, page, erase_unconfirmed=supporter.pk, status=400
-                )
-            services.supporter_erase(supporter=supporter)
-            return HttpResponseRedirect(reverse("pledges:erased"), status=303)
-        return HttpResponse(status=400)
-    return render_self_service(request, supporters, page)
-
-
-def render_self_service(
-    request: HttpRequest,
-    supporters: list[Supporter],
-    page: SelfServicePage,
-    *,
-    errors: dict[int, SupporterDetailsForm] | None = None,
-    erase_unconfirmed: int | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    """The page itself (also for a page that adds its own actions, e.g. to re-show it with an error)."""
-    entries = []
-    for supporter in supporters:
-        pledges = [p for p in supporter.pledges.all() if p.email]
-        if not pledges:
-            continue
-        form = (errors or {}).get(supporter.pk) or SupporterDetailsForm(
-            initial={
-                "first_name": supporter.first_name,
-                "wall_consent": supporter.wall_consent,
-                "updates_consent": supporter.updates_consent,
-            },
-            auto_id=f"id_s{supporter.pk}_%s",
-        )
-        entries.append(
-            {
-                "supporter": supporter,
-                "pledges": pledges,
-                "form": form,
-                "erase_error": erase_unconfirmed == supporter.pk,
-            }
-        )
-    context = {
-        **page.extra_context,
-        "entries": entries,
-        "export_url": page.export_url,
-        "done": request.GET.get("done", ""),
-        "use_csrf": page.use_csrf,
-    }
-    return render(request, page.template, context, status=status)
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value or "")
-    except ValueError:
-        return None
-
-
-def json_download(body: Any) -> HttpResponse:
-    """A private JSON download of someone's own data (the manage link's, and "My pledges" in accounts)."""
-    response = HttpResponse(
-        json.dumps(body, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="quitgpt-my-data.json"'
-    return _private(response)
 
 
 def _supporter_or_404(token: str) -> Supporter:

@@ -22,6 +22,17 @@ app.conf.task_queues = (Queue("default"), Queue("email"), Queue("tally"))
 # Every periodic job, in one place, each with the reason for its cadence. Apps add their entries here.
 app.conf.beat_schedule = {}
 
+# --- quitgpt (jobs across the apps) ---
+app.conf.task_routes = {"quitgpt.tasks.sweep_owed_emails": {"queue": "email"}}
+app.conf.beat_schedule.update(
+    {
+        # Every owed email (pledges, RSVPs: the owners registered in quitgpt.optin) lost when the broker
+        # or a worker was down: owed rows are found after a one-minute grace, so a person waits at most
+        # about two minutes for a lost link.
+        "sweep-owed-emails": {"task": "quitgpt.tasks.sweep_owed_emails", "schedule": 60.0},
+    }
+)
+
 # --- alternatives ---
 app.conf.beat_schedule.update(
     {
@@ -40,12 +51,6 @@ app.conf.beat_schedule.update(
 app.conf.task_routes = {**(app.conf.task_routes or {}), "events.tasks.*": {"queue": "email"}}
 app.conf.beat_schedule.update(
     {
-        # Owed RSVP emails (broker down, worker killed) are re-sent within about a minute: a person
-        # waiting for a confirmation link should not wait longer.
-        "events-sweep-owed-rsvp-emails": {
-            "task": "events.tasks.sweep_owed_rsvp_emails",
-            "schedule": 60.0,
-        },
         # Reminders go once per RSVP when the event starts within EVENTS_REMINDER_HOURS; every 15 minutes
         # keeps them close to "the day before" without scanning often (the query is indexed and small).
         "events-send-reminders": {
@@ -60,13 +65,9 @@ app.conf.beat_schedule.update(
 app.conf.task_routes = {
     **(app.conf.task_routes or {}),
     "pledges.tasks.send_pledge_email": {"queue": "email"},
-    "pledges.tasks.sweep_owed_pledge_emails": {"queue": "email"},
 }
 app.conf.beat_schedule.update(
     {
-        # Confirmation emails lost when the broker or a worker was down: owed rows are found after a
-        # one-minute grace, so a signer waits at most about two minutes for a lost email.
-        "pledges-sweep-owed-emails": {"task": "pledges.tasks.sweep_owed_pledge_emails", "schedule": 60.0},
         # Unconfirmed pledges are kept 7 days; hourly keeps the promise within the hour, cheaply.
         "pledges-purge-pending": {"task": "pledges.tasks.purge_pending_pledges", "schedule": 3600.0},
     }

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import logging
 
-from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
+
+from quitgpt.outage import DATABASE_DOWN, database_unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -19,14 +20,30 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, (OperationalError, InterfaceError)):
+        if not isinstance(exception, DATABASE_DOWN):
             return None
-        logger.error("database unavailable: %s", exception)
-        body = render_to_string("503.html", {"request": request})
-        response = HttpResponse(body, status=503)
-        response["Retry-After"] = "30"
-        response["Cache-Control"] = "no-store"
-        return response
+        return database_unavailable_response(request, exception)
+
+
+class RefuseNulBytesMiddleware:
+    """A NUL character in the path or the query string is a 400 with a clear message, for every page.
+
+    No page of ours takes one, and PostgreSQL refuses NUL in text: a `?q=%00` reaching a filter, a
+    search or a token lookup would otherwise be a 500 (public pages and the admin alike). Form fields
+    already refuse NUL (Django's CharField), so this guards what views read from the URL."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            return HttpResponseBadRequest(
+                _("This address contains a NUL character, which no page accepts. Remove it and try again."),
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
 
 
 class UrlDecidesLanguageMiddleware:

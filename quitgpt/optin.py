@@ -8,15 +8,19 @@ re-sends whatever is still owed, so nothing is lost when the broker or a worker 
 
 from __future__ import annotations
 
-import hashlib
-import secrets
+import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+from quitgpt.tokens import MAX_TOKEN_LENGTH, hash_token, new_token
+
+logger = logging.getLogger(__name__)
 
 MAX_EMAILS = 5
 TOKEN_LIFETIME = timedelta(days=7)
@@ -55,15 +59,6 @@ class DoubleOptIn(models.Model):
 
 
 M = TypeVar("M", bound=DoubleOptIn)
-
-
-def new_token() -> str:
-    """256 random bits, URL-safe."""
-    return secrets.token_urlsafe(32)
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def owe_email(model: type[DoubleOptIn], *, pk: int, kind: str) -> bool:
@@ -127,6 +122,40 @@ def owed_pks(model: type[DoubleOptIn], *, limit: int = 500) -> list[int]:
 
 def find_by_token(queryset: models.QuerySet[M], raw: str) -> M | None:
     """The row whose live token is `raw`, or None (unknown, replaced or expired)."""
-    if not raw or len(raw) > 200:
+    if not raw or len(raw) > MAX_TOKEN_LENGTH:
         return None
     return queryset.filter(token_hash=hash_token(raw), token_expires_at__gt=timezone.now()).first()
+
+
+# --- the one sweep, over every registered owner ----------------------------------------------------------
+@dataclass(frozen=True)
+class Owner:
+    """A model whose rows are owed emails, and the service that sends one row's owed email."""
+
+    model: type[DoubleOptIn]
+    send: Callable[[int], bool]
+
+
+_owners: dict[str, Owner] = {}
+
+
+def register_owner(name: str, *, model: type[DoubleOptIn], send: Callable[[int], bool]) -> None:
+    """Enrol `model` in the sweep; call it from the app's `AppConfig.ready()`. `send(pk)` sends what the
+    row is owed (claim, send, stamp: usually a service wrapping `send_owed_email`)."""
+    _owners[name] = Owner(model=model, send=send)
+
+
+def sweep_owed(*, limit: int = 500) -> int:
+    """Send every email still owed, for every registered owner (the broker was down, a worker died).
+
+    Each row is sent through its owner's `send`, which claims it first, so a sweep racing the task
+    enqueued on commit sends once. A failing row is logged and left owed for the next sweep; the others
+    go on. Returns how many emails were sent."""
+    sent = 0
+    for name, owner in _owners.items():
+        for pk in owed_pks(owner.model, limit=limit):
+            try:
+                sent += bool(owner.send(pk))
+            except Exception:
+                logger.exception("sending the email owed to %s %s failed; the next sweep retries", name, pk)
+    return sent

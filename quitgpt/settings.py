@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.StaffSessionMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so that its 400 still carries every header set above (CSP, frame options, ...).
+    "quitgpt.middleware.RefuseNulBytesMiddleware",
 ]
 
 ROOT_URLCONF = "quitgpt.urls"
@@ -185,6 +187,8 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 # The password is optional on the sign-in form: empty, allauth sends a sign-in code instead.
 ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+# Links in allauth's emails (password reset, verification) start with SITE_URL, not the request's Host.
+ACCOUNT_ADAPTER = "accounts.links.AccountAdapter"
 ACCOUNT_SIGNUP_FIELDS = ["email*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 # A code typed on the page that asked for it, rather than a link: nothing to click in a mail client, and
@@ -319,13 +323,6 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
-    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
-    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
-    "django.contrib.auth.hashers.ScryptPasswordHasher",
-]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
@@ -338,9 +335,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Private tokens (confirm, manage, cancel, reset links) are redacted from every line.
+    "filters": {"redact_tokens": {"()": "quitgpt.logredact.RedactTokensFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_tokens"]}
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own handlers for these (an unfiltered console copy while debugging, mail_admins) are
+        # replaced by the one filtered console: every line goes through the token redaction.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- alternatives ---

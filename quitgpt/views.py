@@ -6,6 +6,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from quitgpt import health
+from quitgpt.cors import cors
 from quitgpt.openapi import openapi_document
 from quitgpt.security import safe_only
 
@@ -25,14 +26,16 @@ def privacy(request: HttpRequest) -> HttpResponse:
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
+    """200 while the site serves ("ok", or "degraded": Redis down, tally stale), 503 only when it cannot
+    (the database is down). A load balancer must keep a degraded node: dropping every web node when
+    Redis is down would turn an outage the site survives into a full one."""
     overall, checks = health.run_checks()
-    return JsonResponse({"status": overall, "checks": checks}, status=200 if overall == "ok" else 503)
+    return JsonResponse({"status": overall, "checks": checks}, status=503 if overall == "down" else 200)
 
 
+@cors
 @safe_only
 @cache_control(public=True, max_age=3600)
 def openapi_json(request: HttpRequest) -> JsonResponse:
     """The OpenAPI 3.1 description of the open data (quitgpt/openapi.py)."""
-    response = JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})

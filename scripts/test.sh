@@ -52,6 +52,7 @@ if url.startswith(("postgres://", "postgresql://")):
 PYEOF
 $PY manage.py compile_translations >/dev/null
 echo "== ruff";        .venv/bin/ruff check . && .venv/bin/ruff format --check .
+echo "== import contracts"; .venv/bin/lint-imports --no-cache
 echo "== bandit";      .venv/bin/bandit -q -c pyproject.toml -r . -x ./.venv,./tests,./bench
 echo "== django checks"; $PY manage.py check --fail-level WARNING
 $PY manage.py makemigrations --check --dry-run

@@ -69,18 +69,22 @@ class RecountAdmin(ReadOnlyAdmin):
     date_hierarchy = "started_at"
     actions = ["run_recount"]
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        # The changelist's action needs change permission on the list; rows stay read-only.
-        return obj is None and request.user.is_staff
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm("tally.view_recount") or request.user.has_perm("tally.change_recount")
 
-    @admin.action(description=_("Run a full recount now (the selection is ignored)"))
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # "Change" on recounts means running one (the whole table is read, under the tally lock): the
+        # campaign admin's role (accounts.roles) and superusers. The rows themselves stay read-only.
+        return obj is None and request.user.has_perm("tally.change_recount")
+
+    @admin.action(description=_("Run a full recount now (the selection is ignored)"), permissions=["change"])
     def run_recount(self, request: HttpRequest, queryset) -> None:
         recount = services.tally_recount()
         if recount is None:
             self.message_user(
                 request, _("Another tally run is in progress; try again shortly."), messages.WARNING
             )
-        elif recount.clean:
+        elif recount.matched:
             self.message_user(request, _("Recount done: no drift."), messages.SUCCESS)
         else:
             self.message_user(

@@ -181,5 +181,7 @@ class Recount(models.Model):
         return f"recount {self.started_at:%Y-%m-%d %H:%M}: drift {self.drift}"
 
     @property
-    def clean(self) -> bool:
+    def matched(self) -> bool:
+        """Every bucket and counter held what the recount computed (named apart from Model.clean, which
+        full_clean() calls)."""
         return self.mismatched_buckets == 0 and self.mismatched_counters == 0

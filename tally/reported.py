@@ -7,13 +7,14 @@ from typing import Any
 from django.db import transaction
 
 from quitgpt.audit import audit_record
+from quitgpt.background import enqueue_on_commit
 from tally.models import ReportedTally
 
 
 def _publish_after_commit() -> None:
-    from tally.tasks import recompute_tally
-
-    transaction.on_commit(lambda: recompute_tally.delay())
+    # A broker outage is logged, never raised (the row is committed by then): the periodic tally job
+    # publishes the change on its next run.
+    enqueue_on_commit("tally.tasks.recompute_tally")
 
 
 def reported_tally_save(*, reported: ReportedTally, actor: Any, reason: str = "") -> ReportedTally:

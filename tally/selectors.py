@@ -86,11 +86,6 @@ def _remember(entry: dict[str, Any]) -> None:
     _local = (time.monotonic(), entry) if settings.TALLY_LOCAL_CACHE_SECONDS > 0 else None
 
 
-def forget_local_copy() -> None:
-    global _local
-    _local = None
-
-
 def cache_snapshot(snapshot: TallySnapshot) -> dict[str, Any]:
     entry = _entry(snapshot)
     _remember(entry)

@@ -6,7 +6,6 @@ import csv
 import io
 
 from csp.decorators import csp_replace
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -16,6 +15,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 from django_countries import countries
 
+from quitgpt.cors import cors
+from quitgpt.i18n import supported_language
 from quitgpt.security import safe_only
 from tally import images, selectors
 from tally.charts import daily_chart_svg
@@ -25,18 +26,12 @@ from tally.charts import daily_chart_svg
 API_CACHE = {"public": True, "max_age": 15, "stale_while_revalidate": 30, "stale_if_error": 86400}
 
 
-def _open(response: HttpResponse) -> HttpResponse:
-    """Public data any site may read (CORS)."""
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
-
-
 def _language(request: HttpRequest) -> str:
     """The `lang` query parameter for language-free addresses (embeds, badge, image); English default."""
-    lang = request.GET.get("lang", "en")
-    return lang if lang in {code for code, _name in settings.LANGUAGES} else "en"
+    return supported_language(request.GET.get("lang"), default="en")
 
 
+@cors
 @safe_only
 def api_tally(request: HttpRequest) -> HttpResponse:
     entry = selectors.tally_entry()
@@ -48,9 +43,10 @@ def api_tally(request: HttpRequest) -> HttpResponse:
     if entry["last_modified"]:
         response["Last-Modified"] = entry["last_modified"]
     patch_cache_control(response, **API_CACHE)
-    return _open(response)
+    return response
 
 
+@cors
 @safe_only
 @cache_control(public=True, max_age=300, stale_while_revalidate=600, stale_if_error=86400)
 def api_daily_json(request: HttpRequest) -> HttpResponse:
@@ -62,9 +58,10 @@ def api_daily_json(request: HttpRequest) -> HttpResponse:
         ),
         "days": selectors.daily_summary(),
     }
-    return _open(JsonResponse(body))
+    return JsonResponse(body)
 
 
+@cors
 @safe_only
 @cache_control(public=True, max_age=300, stale_while_revalidate=600, stale_if_error=86400)
 def api_daily_csv(request: HttpRequest) -> HttpResponse:
@@ -76,7 +73,7 @@ def api_daily_csv(request: HttpRequest) -> HttpResponse:
         writer.writerow([day.isoformat(), country, kinds, n])
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="quitgpt-daily.csv"'
-    return _open(response)
+    return response
 
 
 @require_safe
@@ -113,6 +110,7 @@ def embed_counter(request: HttpRequest) -> HttpResponse:
         )
 
 
+@cors
 @safe_only
 def badge_svg(request: HttpRequest) -> HttpResponse:
     tally = selectors.tally_current()
@@ -120,9 +118,10 @@ def badge_svg(request: HttpRequest) -> HttpResponse:
         svg = images.badge_svg(tally["total"], translation.get_language())
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     patch_cache_control(response, public=True, max_age=60, stale_while_revalidate=300, stale_if_error=86400)
-    return _open(response)
+    return response
 
 
+@cors
 @safe_only
 def og_png(request: HttpRequest) -> HttpResponse:
     tally = selectors.tally_current()
@@ -130,7 +129,7 @@ def og_png(request: HttpRequest) -> HttpResponse:
         png = images.og_png(tally["total"], translation.get_language())
     response = HttpResponse(png, content_type="image/png")
     patch_cache_control(response, public=True, max_age=300, stale_while_revalidate=600, stale_if_error=86400)
-    return _open(response)
+    return response
 
 
 def bench_bare(request: HttpRequest) -> HttpResponse:

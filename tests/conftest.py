@@ -112,6 +112,27 @@ def redis_down(settings) -> str:
 
 
 @pytest.fixture
+def broker_down() -> Iterator[str]:
+    """Send tasks for real (not inline) to a broker where nothing listens, as when Redis has died."""
+    from quitgpt.celery import app
+
+    dead = f"redis://127.0.0.1:{free_port()}/0"
+    saved = app.conf.broker_url, app.conf.task_always_eager
+
+    def forget_connections() -> None:  # both pools would keep a connection to the live broker
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    app.conf.broker_url, app.conf.task_always_eager = dead, False
+    forget_connections()
+    try:
+        yield dead
+    finally:
+        app.conf.broker_url, app.conf.task_always_eager = saved
+        forget_connections()
+
+
+@pytest.fixture
 def break_database(monkeypatch):
     """`break_database()`: from then on every query fails as when PostgreSQL is unreachable."""
     from django.db import OperationalError

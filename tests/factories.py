@@ -31,8 +31,8 @@ def make_pledge(email: str | None = None, kind: str = "cancelled", **fields) -> 
 
     The person's details (`PERSON_FIELDS`) go on the supporter: a new one gets country FR and first name
     Sam unless given; an existing one changes only what is given."""
-    from pledges.normalise import normalise_email
     from pledges.services import _new_manage_fields
+    from quitgpt.emails import normalise_email
 
     email = email if email is not None else f"p{secrets.token_hex(4)}@example.org"
     person = {name: fields.pop(name) for name in PERSON_FIELDS if name in fields}

@@ -168,3 +168,21 @@ def test_only_staff_reach_the_admin(client: Client, bob) -> None:
     assert client.get(CHANGELIST).status_code == 302
     client.force_login(bob)
     assert client.get(CHANGELIST).status_code == 302
+
+
+def test_publishing_from_the_edit_form_is_audited_like_the_bulk_action(
+    admin_client: Client, admin_user, make_alternative
+) -> None:
+    entry = make_alternative(published=False)
+    response = admin_client.post(f"{CHANGELIST}{entry.pk}/change/", form_data(entry, published="on"))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry.refresh_from_db()
+    assert entry.published is True
+    [audit] = AuditEntry.objects.filter(action="alternative.publish", target_id=str(entry.pk))
+    assert audit.actor == admin_user
+    # Unpublishing from the form is audited too; an edit that leaves `published` alone is not.
+    admin_client.post(f"{CHANGELIST}{entry.pk}/change/", form_data(entry, published=""))
+    assert AuditEntry.objects.filter(action="alternative.unpublish", target_id=str(entry.pk)).count() == 1
+    entry.refresh_from_db()
+    admin_client.post(f"{CHANGELIST}{entry.pk}/change/", form_data(entry, summary_en="Edited."))
+    assert AuditEntry.objects.filter(target_id=str(entry.pk)).count() == 2

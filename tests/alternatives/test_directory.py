@@ -101,7 +101,8 @@ def test_the_ticked_filters_stay_ticked_so_the_url_can_be_shared(client: Client,
 
 
 def test_unknown_or_mangled_filter_values_are_ignored_not_an_error(client: Client, directory) -> None:
-    response = client.get("/alternatives/?category=nope&attr=__class__&attr=&category=%00")
+    # (A NUL byte is refused before any page with a clear 400: tests/quitgpt/test_hostile_input.py.)
+    response = client.get("/alternatives/?category=nope&attr=__class__&attr=&category=%20")
     assert response.status_code == 200
     assert listed_names(response) == ["Privy", "Freeware", "BigCo", "Careful"]
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from events import services, tasks
 from events.models import Rsvp, RsvpStatus
 from quitgpt.models import AuditEntry
+from quitgpt.tasks import sweep_owed_emails
 from tests.events.conftest import make_event, make_rsvp
 
 pytestmark = pytest.mark.django_db
@@ -121,9 +122,9 @@ def test_the_sweep_sends_what_is_still_owed(mailoutbox) -> None:
     Rsvp.objects.filter(pk=rsvp.pk).update(
         email_owed="confirm", email_owed_since=timezone.now() - timedelta(minutes=5)
     )
-    assert tasks.sweep_owed_rsvp_emails.delay().get() == 1
+    assert sweep_owed_emails.delay().get() == 1
     assert len(mailoutbox) == 1 and "/events/rsvp/confirm/" in mailoutbox[0].body
-    assert tasks.sweep_owed_rsvp_emails.delay().get() == 0
+    assert sweep_owed_emails.delay().get() == 0
     assert Rsvp.objects.get(pk=rsvp.pk).emails_sent == 1
 
 

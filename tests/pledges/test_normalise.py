@@ -1,6 +1,6 @@
 import pytest
 
-from pledges.normalise import normalise_email
+from quitgpt.emails import normalise_email
 
 
 @pytest.mark.parametrize(

@@ -72,7 +72,7 @@ def test_the_sweep_and_the_purge_are_scheduled_on_registered_tasks() -> None:
     from quitgpt.celery import app
 
     schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
-    assert schedule["pledges.tasks.sweep_owed_pledge_emails"] <= 60
+    assert schedule["quitgpt.tasks.sweep_owed_emails"] <= 60  # every owner's owed emails, pledges included
     assert schedule["pledges.tasks.purge_pending_pledges"] <= 3600
-    for name in ("pledges.tasks.sweep_owed_pledge_emails", "pledges.tasks.purge_pending_pledges"):
+    for name in ("quitgpt.tasks.sweep_owed_emails", "pledges.tasks.purge_pending_pledges"):
         assert name in app.tasks

@@ -145,3 +145,6 @@ def test_the_image_runs_the_code_from_its_work_tree_not_a_packaged_copy() -> Non
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "ENV PYTHONPATH=/app" in dockerfile
     assert "WORKDIR /app" in dockerfile
+    # Only the dependencies are installed: a packaged copy of the project would be dead weight that
+    # PYTHONPATH hides (and a trap when it differs from /app).
+    assert "pip install ." not in dockerfile and "pip install -r /tmp/requirements.txt" in dockerfile

@@ -24,9 +24,12 @@ def test_it_uses_the_real_redis_for_cache_and_broker(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_it_answers_503_when_the_cache_and_broker_are_unreachable(client: Client, redis_down) -> None:
+def test_it_answers_200_degraded_when_the_cache_and_broker_are_unreachable(
+    client: Client, redis_down
+) -> None:
+    """Redis down is an outage the site survives: a load balancer must keep the node."""
     response = client.get("/healthz")
-    assert response.status_code == 503
+    assert response.status_code == 200
     body = response.json()
     assert body["status"] == "degraded"
     assert body["checks"]["database"]["status"] == "ok"

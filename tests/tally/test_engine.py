@@ -199,7 +199,7 @@ def test_random_histories_stay_exact_and_the_recount_finds_no_drift(seed: int) -
     tally_recompute()
     assert tally_current()["people"] == true_people()
     recount = tally_recount()
-    assert recount is not None and recount.clean and recount.drift == 0
+    assert recount is not None and recount.matched and recount.drift == 0
 
 
 def test_the_recount_finds_and_repairs_a_change_made_without_the_dirty_flag() -> None:
@@ -211,9 +211,9 @@ def test_the_recount_finds_and_repairs_a_change_made_without_the_dirty_flag() ->
     tally_recompute()
     assert tally_current()["people"] == 5  # the incremental job cannot see it...
     recount = tally_recount()
-    assert recount.drift == 1 and recount.repaired and not recount.clean
+    assert recount.drift == 1 and recount.repaired and not recount.matched
     assert tally_current()["people"] == 4 == true_people()
-    assert tally_recount().clean
+    assert tally_recount().matched
     assert Recount.objects.count() == 2
 
 
@@ -232,7 +232,7 @@ def test_the_recount_repairs_tampered_aggregates() -> None:
 def test_pending_changes_are_applied_before_the_recount_compares() -> None:
     confirm(make_pledge("a@example.org"))
     recount = tally_recount()
-    assert recount.clean and recount.expected_people == 1
+    assert recount.matched and recount.expected_people == 1
 
 
 @pytest.mark.postgres
@@ -240,7 +240,7 @@ def test_the_recount_is_set_based_on_postgresql() -> None:
     assert connection.vendor == "postgresql"
     confirm(make_pledge("a@example.org"))
     tally_recompute()
-    assert tally_recount().clean
+    assert tally_recount().matched
 
 
 @pytest.mark.postgres

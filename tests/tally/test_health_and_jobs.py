@@ -30,7 +30,7 @@ def test_healthz_is_ok_while_the_snapshot_is_fresh_and_degraded_when_the_job_sto
         timezone.now() + timedelta(seconds=settings.TALLY_STALE_SECONDS + 5), tick=False
     ):
         response = client.get("/healthz")
-        assert response.status_code == 503
+        assert response.status_code == 200  # degraded, still serving: keep the node
         assert response.json()["status"] == "degraded"
         assert response.json()["checks"]["tally"]["status"] == "degraded"
         # A run with nothing to do still confirms the figures: fresh again.
@@ -51,7 +51,7 @@ def test_the_recompute_command_runs_the_job_now() -> None:
     call_command("recompute_tally")
     assert tally_current()["people"] == 1
     call_command("recompute_tally", "--full")
-    assert tally_recount().clean
+    assert tally_recount().matched
 
 
 @pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_the_seed_command_creates_confirmed_demo_pledges_and_updates_the_tally_e
     assert Pledge.objects.counted().filter(email_normalised__endswith="@" + DEMO_DOMAIN).count() == 300
     assert tally_current()["people"] == 300 == true_people()
     assert sum(tally_current()["by_kind"].values()) == 300
-    assert tally_recount().clean
+    assert tally_recount().matched
 
 
 @pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pledges', '0005_remove_person_data_from_pledge'),
+        ('pledges', '0006_remove_pledge_manage_token_hash'),
     ]
 
     operations = [
