@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from alternatives.models import ATTRIBUTE_NAMES, Alternative
+from quitgpt import figures
 
 
 def alternative_json(alternative: Alternative, switched: dict[str, int] | None = None) -> dict:
@@ -30,7 +31,5 @@ def alternative_json(alternative: Alternative, switched: dict[str, int] | None =
 
 
 def directory_json(alternatives: Iterable[Alternative]) -> dict:
-    from tally.selectors import tally_entry
-
-    switched = tally_entry()["payload"].get("switched", {})
+    switched = figures.get("alternatives.switched")  # provided by the campaign tools (campaign/apps.py)
     return {"alternatives": [alternative_json(a, switched) for a in alternatives]}

@@ -9,3 +9,15 @@ class CampaignConfig(AppConfig):
     name = "campaign"
     verbose_name = "Campaign"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from quitgpt import figures
+
+        figures.provide("alternatives.switched", _switched)
+
+
+def _switched() -> dict[str, int]:
+    """Counted supporters per alternative they switched to, as the tally last published them."""
+    from tally.selectors import tally_entry
+
+    return tally_entry()["payload"].get("switched", {})

@@ -21,7 +21,8 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
-from campaign import services as campaign_services
+from campaign import sources as campaign_sources
+from campaign import watch as campaign_watch
 from pledges import selectors, services
 from pledges.forms import PledgeForm
 from pledges.models import Pledge, PledgeSettings, PledgeStatus, Supporter
@@ -71,7 +72,7 @@ def pledge(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         # With its source (email domain, IP prefix, country) for the fraud watch: campaign.sources.
-        campaign_services.pledge_create_with_source(
+        campaign_sources.pledge_create_with_source(
             email=data["email"],
             kinds=data["kinds"],
             country=data["country"],
@@ -111,7 +112,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             confirmed = services.pledge_confirm(token=token)
             if confirmed is not None:
                 # Held or released by the fraud watch in the same transaction (campaign.watch).
-                campaign_services.watch_settle_confirmed(supporter_id=confirmed.supporter_id)
+                campaign_watch.watch_settle_confirmed(supporter_id=confirmed.supporter_id)
                 confirmed.refresh_from_db()
         if confirmed is not None and confirmed.status == PledgeStatus.CONFIRMED:
             return _private(_thanks_after_confirming(confirmed))
