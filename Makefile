@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install setup lint format messages bench clean
+.PHONY: run test install setup lint format messages bench bench-tally faults scale clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +40,19 @@ messages: install
 	$(PY) manage.py makemessages -l fr --no-obsolete --ignore=.venv --ignore=bench --ignore=tests
 	$(PY) manage.py compile_translations
 
+## On demand, never in the suite (see bench/README.md): the viral-day web benchmark against a bare Django app,
+## the tally job benchmark, the fault scenarios, two web nodes behind HAProxy.
 bench: install
-	bash bench/run.sh
+	bash bench/run.sh web
+
+bench-tally: install
+	bash bench/run.sh tally
+
+faults: install
+	bash bench/run.sh faults
+
+scale: install
+	bash bench/run.sh scale
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .pytest_cache .ruff_cache

@@ -1,14 +1,30 @@
 #!/usr/bin/env bash
-# The tally benchmark (make bench): gunicorn on PostgreSQL + Redis, wrk as the load generator, 10K then
-# 2M pledges. Results go to bench/README.md (between the RESULTS markers) and bench/results/.
-# Needs: PostgreSQL and Redis running, wrk (apt-get install wrk). Uses its own database (dropped first).
+# The on-demand harnesses (see bench/README.md):
+#   bash bench/run.sh web     the viral-day web benchmark (make bench)
+#   bash bench/run.sh tally   the tally job benchmark, 10K then 2M pledges (make bench-tally)
+#   bash bench/run.sh faults  the fault scenarios (make faults)
+#   bash bench/run.sh scale   two web nodes behind HAProxy (make scale)
+# Needs PostgreSQL and Redis running, and wrk (and haproxy for scale): installed with apt-get when run
+# as root. Each uses its own database (dropped first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v wrk >/dev/null || {
+what="${1:-web}"
+[ $# -gt 0 ] && shift
+need() {
+  command -v "$1" >/dev/null && return
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null 2>&1 || {
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+    }
   else
-    echo "wrk is needed: apt-get install wrk" >&2; exit 1
+    echo "$1 is needed: apt-get install $2" >&2; exit 1
   fi
 }
-exec .venv/bin/python bench/bench.py "$@"
+need wrk wrk
+case "$what" in
+  web) exec .venv/bin/python bench/web.py "$@" ;;
+  tally) exec .venv/bin/python bench/bench.py "$@" ;;
+  faults) exec .venv/bin/python bench/faults.py "$@" ;;
+  scale) need haproxy haproxy; exec .venv/bin/python bench/scale.py "$@" ;;
+  *) echo "usage: bash bench/run.sh web|tally|faults|scale" >&2; exit 2 ;;
+esac

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from pledges.models import BlockedAddress, BlockedDomain, BlockedNetwork, Pledge, PledgeSettings
+from pledges.models import Pledge, PledgeSettings
+from pledges.rules import SigningRules, signing_rules
 from quitgpt import ratelimit
 
 
@@ -18,23 +19,21 @@ def _domain_candidates(domain: str) -> list[str]:
     return [".".join(parts[i:]) for i in range(max(len(parts) - 1, 1))]
 
 
-def is_blocked(*, email_normalised: str, ip: str) -> bool:
+def is_blocked(*, email_normalised: str, ip: str, rules: SigningRules | None = None) -> bool:
+    rules = rules or signing_rules()
     domain = email_normalised.rpartition("@")[2]
-    if BlockedDomain.objects.filter(domain__in=_domain_candidates(domain)).exists():
+    if not rules.domains.isdisjoint(_domain_candidates(domain)):
         return True
-    if BlockedAddress.objects.filter(email_normalised=email_normalised).exists():
+    if email_normalised in rules.addresses:
         return True
     if ip:
         try:
             address = ipaddress.ip_address(ip)
         except ValueError:
             return False
-        for network in BlockedNetwork.objects.values_list("network", flat=True):
-            try:
-                if address in ipaddress.ip_network(network, strict=False):
-                    return True
-            except (ValueError, TypeError):
-                continue
+        for network in rules.networks:
+            if address.version == network.version and address in network:
+                return True
     return False
 
 
@@ -54,14 +53,13 @@ def is_over_limit(*, ip_digest: str, config: PledgeSettings) -> bool:
     """Count this submission against both per-IP limits (quitgpt.ratelimit); True if over either."""
     if not ip_digest:
         return False
+    limits = ((config.short_limit, config.short_window), (config.long_limit, config.long_window))
+    # Both windows in one round trip to Redis; None (Redis down) counts each in the database.
+    counted = ratelimit.hits([(f"pledges:rate:{window}:{ip_digest}", window) for _limit, window in limits])
     over = False
-    for limit, window in ((config.short_limit, config.short_window), (config.long_limit, config.long_window)):
+    for i, (limit, window) in enumerate(limits):
         # Both windows count the hit, so evaluate each (no short-circuit).
-        if ratelimit.over_limit(
-            f"pledges:rate:{window}:{ip_digest}",
-            limit=limit,
-            window=window,
-            count_in_database=lambda window=window: _mailboxes_from(ip_digest, window),
-        ):
+        count = counted[i] if counted else _mailboxes_from(ip_digest, window) + 1
+        if count > limit:
             over = True
     return over

@@ -8,6 +8,7 @@ import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,13 +17,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from pledges.abuse import is_blocked, is_over_limit
-from pledges.models import Pledge, PledgeKind, PledgeSettings, PledgeStatus, Supporter
+from pledges.models import Pledge, PledgeKind, PledgeStatus
+from pledges.rules import SigningRules, signing_rules
 from pledges.supporters import (
     _anonymise_empty_supporters,
     _holds_own_details,
     _mark_dirty,
     _set_details,
-    _supporter_for,
+    _supporter_locked_and_dirty,
     manage_token_for,
 )
 from quitgpt.background import enqueue_on_commit
@@ -30,7 +32,7 @@ from quitgpt.emails import normalise_email
 from quitgpt.i18n import supported_language
 from quitgpt.mail import send_templated_email
 from quitgpt.net import ip_hash as hash_ip
-from quitgpt.optin import find_by_token, owe_email, send_owed_email
+from quitgpt.optin import find_by_token, owe_email, owed_pks, send_owed_email
 
 logger = logging.getLogger(__name__)
 
@@ -69,21 +71,24 @@ def pledge_create(
     language: str = "en",
     referral_code: str = "",
     ip: str = "",
+    rules: SigningRules | None = None,
     on_created: Callable[[list[Pledge]], None] | None = None,
 ) -> SubmissionResult:
     """Record a signature for one or more kinds. Raises SigningPaused, or ValueError on input that the
-    form should have refused. Every other outcome looks the same to the visitor.
+    form should have refused. Every other outcome looks the same to the visitor. `rules`: the signing
+    rules the caller already read for this request (pledges.rules), else read here.
 
     `on_created(pledges)` runs in the same transaction with the new pledges, if any (campaign.sources
     records where they came from)."""
-    config = PledgeSettings.load()
+    rules = rules or signing_rules()
+    config = rules.config
     if config.signing_paused:
         raise SigningPaused
     normalised = normalise_email(email)
     wanted = sorted(set(kinds))
     if not wanted or any(kind not in PledgeKind.values for kind in wanted):
         raise ValueError("unknown pledge kind")
-    if is_blocked(email_normalised=normalised, ip=ip):
+    if is_blocked(email_normalised=normalised, ip=ip, rules=rules):
         return SubmissionResult(dropped="blocked")
     ip_digest = hash_ip(ip) if ip else ""
     suspicious = is_over_limit(ip_digest=ip_digest, config=config)
@@ -100,10 +105,11 @@ def pledge_create(
     result = SubmissionResult(suspicious=suspicious)
     now = timezone.now()
     with transaction.atomic():
-        supporter = _supporter_for(normalised)
-        # One submission at a time per mailbox: the details decision below reads, then writes.
-        supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
-        if not _holds_own_details(supporter):
+        # One submission at a time per mailbox (the row is locked): the details decision below reads,
+        # then writes. Marked dirty now, in this transaction: whatever follows changes how it counts.
+        # A new supporter is inserted with this submission's details already.
+        supporter, created = _supporter_locked_and_dirty(normalised, details)
+        if not created and not _holds_own_details(supporter):
             # A new person, or one with nothing live: this submission's details are what they will
             # confirm (the confirmation page shows them). Otherwise the owner's stay as they are.
             _set_details(supporter, details)
@@ -153,13 +159,14 @@ def pledge_create(
             carrier = min(confirmed, key=lambda p: p.pk)
             if owe_email(Pledge, pk=carrier.pk, kind="already"):
                 result.email_pledge_id = carrier.pk
-        _mark_dirty([supporter.pk])
         if on_created is not None and result.created:
             on_created(result.created)
-        if result.email_pledge_id is not None:
+        if result.email_pledge_id is not None and not settings.PLEDGES_EMAIL_BATCH_SECONDS:
             pledge_id = result.email_pledge_id
             # A broker outage is logged, never raised: the email stays owed and the sweep sends it.
             enqueue_on_commit(SEND_TASK, pledge_id)
+        # Else no broker publish per submission: the row says the email is owed, and the batch task
+        # (every PLEDGES_EMAIL_BATCH_SECONDS) sends whatever is owed.
     return result
 
 
@@ -193,6 +200,18 @@ def _send_pledge_email(pledge: Pledge, kind: str, raw_token: str | None) -> None
 def pledge_send_email(*, pledge_id: int) -> bool:
     """Send the email owed to a pledge, if any (idempotent: a claim makes two senders send once)."""
     return send_owed_email(Pledge, pk=pledge_id, send=_send_pledge_email, token_kinds=("confirm",))
+
+
+def pledges_send_owed_batch(*, limit: int = 2000) -> int:
+    """The batch sender (PLEDGES_EMAIL_BATCH_SECONDS): every email owed to a pledge, fresh ones included
+    (no sweep grace), each claimed before it is sent. Returns how many were sent."""
+    sent = 0
+    for pk in owed_pks(Pledge, limit=limit, grace=timedelta(0)):
+        try:
+            sent += pledge_send_email(pledge_id=pk)
+        except Exception:
+            logger.exception("sending the email owed to pledge %s failed; the next batch retries", pk)
+    return sent
 
 
 # --- Confirmation --------------------------------------------------------------------------------------

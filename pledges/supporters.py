@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -88,6 +89,47 @@ def _set_details(supporter: Supporter, details: dict[str, Any]) -> None:
     Supporter.objects.filter(pk=supporter.pk).update(**changes)
     for name, value in changes.items():
         setattr(supporter, name, value)
+
+
+def _supporter_locked_and_dirty(email_normalised: str, details: dict[str, Any]) -> tuple[Supporter, bool]:
+    """The mailbox's supporter, locked for this transaction and marked dirty (the caller is about to
+    change its pledges), and whether it was created. On PostgreSQL one upsert instead of get-or-create
+    (SELECT, SAVEPOINT, INSERT, RELEASE), SELECT ... FOR UPDATE and the dirty UPDATE: a new supporter is
+    inserted with `details` and fresh manage fields; an existing one keeps its details (the caller
+    decides) and gets manage fields only if it has none. The conflict's UPDATE takes the row lock."""
+    if connection.vendor != "postgresql":
+        supporter = _supporter_for(email_normalised)
+        supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
+        _mark_dirty([supporter.pk])
+        return supporter, False
+    now = timezone.now()
+    fields = _new_manage_fields()
+    sql = (
+        "INSERT INTO pledges_supporter (created_at, updated_at, email_normalised, first_name, country,"
+        " message, message_approved, wall_consent, updates_consent, language, tally_dirty, manage_salt,"
+        " manage_token_hash) VALUES (%s, %s, %s, %s, %s, %s, false, %s, %s, %s, true, %s, %s)"
+        " ON CONFLICT (email_normalised) DO UPDATE SET tally_dirty = true,"
+        " manage_salt = CASE WHEN pledges_supporter.manage_salt = '' THEN EXCLUDED.manage_salt"
+        " ELSE pledges_supporter.manage_salt END,"
+        " manage_token_hash = CASE WHEN pledges_supporter.manage_salt = '' THEN EXCLUDED.manage_token_hash"
+        " ELSE pledges_supporter.manage_token_hash END"
+        " RETURNING *, (xmax = 0) AS inserted"
+    )
+    params = [
+        now,
+        now,
+        email_normalised,
+        details["first_name"],
+        str(details["country"] or ""),
+        details["message"],
+        bool(details["wall_consent"]),
+        bool(details["updates_consent"]),
+        details["language"],
+        fields["manage_salt"],
+        fields["manage_token_hash"],
+    ]
+    supporter = next(iter(Supporter.objects.raw(sql, params)))
+    return supporter, bool(supporter.inserted)
 
 
 def _mark_dirty(supporter_ids: Iterable[int]) -> None:

@@ -25,7 +25,8 @@ from campaign import sources as campaign_sources
 from campaign import watch as campaign_watch
 from pledges import selectors, services
 from pledges.forms import PledgeForm
-from pledges.models import Pledge, PledgeSettings, PledgeStatus, Supporter
+from pledges.models import Pledge, PledgeStatus, Supporter
+from pledges.rules import signing_rules
 from pledges.self_service import SelfServicePage, self_service
 from quitgpt.net import client_ip
 from quitgpt.responses import json_download
@@ -62,7 +63,8 @@ def pledge(request: HttpRequest) -> HttpResponse:
         if not request.GET.get("ref"):
             patch_cache_control(response, public=True, max_age=60)
         return response
-    if PledgeSettings.load().signing_paused:
+    rules = signing_rules()
+    if rules.config.signing_paused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)
     form = PledgeForm(request.POST)
     if form.is_bot:  # the same answer as a real pledge; nothing saved, nothing sent
@@ -83,6 +85,7 @@ def pledge(request: HttpRequest) -> HttpResponse:
             language=get_language() or "en",
             referral_code=data["ref"],
             ip=client_ip(request),
+            rules=rules,
         )
     except services.SigningPaused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)

@@ -123,3 +123,11 @@ def primary_is_reachable(cache: BaseCache) -> bool | None:
     """Whether the Redis behind `cache` answers; None when `cache` has no Redis to fall back from."""
     probe = getattr(cache, "primary_is_reachable", None)
     return probe() if probe else None
+
+
+def primary_in_backoff(cache: BaseCache) -> bool:
+    """Whether `cache` is skipping its Redis for now (after a failure, for RETRY_SECONDS)."""
+    location = getattr(cache, "location", None)
+    if location is None or not hasattr(cache, "primary"):
+        return False
+    return time.monotonic() < _retry_at.get(location, 0.0)

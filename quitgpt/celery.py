@@ -65,6 +65,7 @@ app.conf.beat_schedule.update(
 app.conf.task_routes = {
     **(app.conf.task_routes or {}),
     "pledges.tasks.send_pledge_email": {"queue": "email"},
+    "pledges.tasks.send_owed_pledge_emails_batch": {"queue": "email"},
 }
 app.conf.beat_schedule.update(
     {
@@ -72,6 +73,15 @@ app.conf.beat_schedule.update(
         "pledges-purge-pending": {"task": "pledges.tasks.purge_pending_pledges", "schedule": 3600.0},
     }
 )
+if settings.PLEDGES_EMAIL_BATCH_SECONDS:
+    # In production a submission publishes nothing: its email is owed in the database and this batch
+    # sends every owed email every few seconds (a signer waits that long at most; a viral day costs the
+    # broker one message per period instead of one per pledge). Expires so that missed runs do not pile up.
+    app.conf.beat_schedule["pledges-send-owed-emails-batch"] = {
+        "task": "pledges.tasks.send_owed_pledge_emails_batch",
+        "schedule": float(settings.PLEDGES_EMAIL_BATCH_SECONDS),
+        "options": {"queue": "email", "expires": 2 * settings.PLEDGES_EMAIL_BATCH_SECONDS},
+    }
 
 # --- tally ---
 # Its own queue, so that a flood of emails never delays the counter (and the other way round).

@@ -108,12 +108,13 @@ def send_owed_email(
     return True
 
 
-def owed_pks(model: type[DoubleOptIn], *, limit: int = 500) -> list[int]:
-    """Rows whose email is still owed after the grace period and not held by a live sender."""
+def owed_pks(model: type[DoubleOptIn], *, limit: int = 500, grace: timedelta = SWEEP_GRACE) -> list[int]:
+    """Rows whose email is still owed after the grace period and not held by a live sender. (A grace of
+    zero: every owed row, for a sender that batches instead of a task per row.)"""
     now = timezone.now()
     return list(
         model.objects.exclude(email_owed="")
-        .filter(email_owed_since__lt=now - SWEEP_GRACE, emails_sent__lt=MAX_EMAILS)
+        .filter(email_owed_since__lte=now - grace, emails_sent__lt=MAX_EMAILS)
         .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - CLAIM_TIMEOUT))
         .order_by("email_owed_since")
         .values_list("pk", flat=True)[:limit]

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a stored public page answers before the rest of the chain runs (quitgpt.pagecache).
+    "quitgpt.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "accounts.middleware.PermissionsPolicyMiddleware",
     "quitgpt.middleware.DatabaseUnavailableMiddleware",
@@ -358,6 +360,16 @@ ALTERNATIVES_SUGGESTIONS_PER_HOUR = env_int("ALTERNATIVES_SUGGESTIONS_PER_HOUR",
 EVENTS_REMINDER_HOURS = env_int("EVENTS_REMINDER_HOURS", 24, minimum=1, maximum=168)
 # More RSVPs than this from one IP address in an hour are dropped silently (same answer to the visitor).
 EVENTS_RSVPS_PER_IP_PER_HOUR = env_int("EVENTS_RSVPS_PER_IP_PER_HOUR", 20, minimum=1)
+# --- pledges -------------------------------------------------------------------------------------------
+# Each web process keeps the signing rules (settings row, block lists) at most this long; an organiser's
+# change applies at once anyway (pledges.rules). Off when debugging (and so in tests).
+PLEDGES_RULES_CACHE_SECONDS = env_int(
+    "PLEDGES_RULES_CACHE_SECONDS", 0 if DEBUG else 60, minimum=0, maximum=3600
+)
+# In production a pledge publishes no task: its email is owed in the database and a batch task sends what
+# is owed every this many seconds (quitgpt/celery.py). 0 (when debugging, and so in tests): a task per
+# submission, enqueued on commit.
+PLEDGES_EMAIL_BATCH_SECONDS = env_int("PLEDGES_EMAIL_BATCH_SECONDS", 0 if DEBUG else 2, minimum=0, maximum=60)
 # --- tally ----------------------------------------------------------------------------------------------
 # How often the tally job runs (Celery beat, or the in-process scheduler on the embedded defaults).
 TALLY_RECOMPUTE_SECONDS = env_int("TALLY_RECOMPUTE_SECONDS", 30, minimum=5, maximum=3600)
@@ -370,6 +382,10 @@ TALLY_INPROCESS_SCHEDULER = env_bool("TALLY_INPROCESS_SCHEDULER", not REDIS_URL)
 # Each web process keeps the published figures this long before asking Redis again (0: always ask).
 # Off when debugging (and so in tests), where a change must show at once.
 TALLY_LOCAL_CACHE_SECONDS = env_int("TALLY_LOCAL_CACHE_SECONDS", 0 if DEBUG else 1, minimum=0, maximum=60)
+# Public pages (and /api/tally, the badge, the counter embed) are kept rendered in each web process this
+# long for anonymous visitors (quitgpt.pagecache); a new tally snapshot re-renders them at once. 0: off.
+# Off when debugging (and so in tests, which switch it on where they test it).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 5, minimum=0, maximum=60)
 # How often the pages' counter polls /api/tally (the brief: every 10 to 15 s).
 TALLY_POLL_SECONDS = env_int("TALLY_POLL_SECONDS", 12, minimum=1, maximum=300)
 # Benchmarks only: serve a bare JSON view at /bench/bare to compare /api/tally with.
