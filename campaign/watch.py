@@ -13,6 +13,7 @@ invalidate in bulk from there, or trust a domain in the campaign settings.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +25,8 @@ from django.utils import timezone
 
 from campaign.models import CampaignSettings, PledgeSource, WatchAlert, WatchKind
 from campaign.sources import large_providers
-from pledges.models import COUNTED_STATUS, Pledge, PledgeStatus
+from pledges.abuse import is_tombstoned
+from pledges.models import COUNTED_STATUS, Pledge, PledgeStatus, Supporter
 from pledges.supporters import _mark_dirty
 from quitgpt.audit import audit_record
 from quitgpt.mail import send_templated_email
@@ -66,11 +68,13 @@ def concentrated_domains(
 
 
 # --- Holding ----------------------------------------------------------------------------------------------
-def watch_settle_confirmed(*, supporter_id: int) -> str:
+def watch_settle_confirmed(*, supporter_id: int, releasable_ids: Iterable[int] | None = None) -> str:
     """Decide, when a supporter's mailbox confirms, whether its confirmed pledges are held.
 
     Held if one of its pledges comes from a concentrated small domain; otherwise a per-IP flood flag is
-    lifted (confirming their own mailbox is what tells a person from a script). Returns "held",
+    lifted (confirming their own mailbox is what tells a person from a script). Only that flag: a
+    suspicion that survived a withdrawal (pass `releasable_ids`, the pledges confirmed for the first
+    time) and the hold of a spam-tombstoned mailbox stay until a moderator clears them. Returns "held",
     "released" or "". Call in the confirming transaction."""
     config = CampaignSettings.load()
     since = timezone.now() - WINDOW
@@ -83,7 +87,11 @@ def watch_settle_confirmed(*, supporter_id: int) -> str:
         changed = confirmed.filter(suspicious=False).update(suspicious=True)
         outcome = "held"
     else:
-        changed = confirmed.filter(suspicious=True).update(suspicious=False)
+        releasable = confirmed.filter(suspicious=True)
+        if releasable_ids is not None:
+            releasable = releasable.filter(pk__in=list(releasable_ids))
+        key = Supporter.objects.filter(pk=supporter_id).values_list("email_normalised", flat=True).first()
+        changed = 0 if key and is_tombstoned(key) else releasable.update(suspicious=False)
         outcome = "released"
     if changed:
         _mark_dirty([supporter_id])

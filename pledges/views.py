@@ -104,7 +104,11 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             confirmed = services.pledge_confirm(token=token)
             if confirmed is not None:
                 # Held or released by the fraud watch in the same transaction (campaign.watch).
-                campaign_watch.watch_settle_confirmed(supporter_id=confirmed.supporter_id)
+                # A suspicion that survived a withdrawal is not the per-IP flag: only first-time pledges.
+                first_time = [p.pk for p in pending if p.status == PledgeStatus.PENDING]
+                campaign_watch.watch_settle_confirmed(
+                    supporter_id=confirmed.supporter_id, releasable_ids=first_time
+                )
                 confirmed.refresh_from_db()
         if confirmed is not None and confirmed.status == PledgeStatus.CONFIRMED:
             return _private(_thanks_after_confirming(confirmed))

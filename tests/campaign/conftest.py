@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from pledges.models import Pledge
+from pledges.services import pledge_send_email
 from tests.pledges.conftest import FORM, link_in
 from tests.pledges.conftest import outbox as outbox  # the fixture, for these tests too
 
@@ -25,6 +26,12 @@ def join(client: Client, django_capture_on_commit_callbacks, outbox) -> Callable
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(path, data, HTTP_SEC_FETCH_SITE="same-origin", REMOTE_ADDR=ip)
         assert response.status_code == 303, response.content[:500]
+        if len(outbox) == before:
+            # Over the client's immediate mail budget (many people behind one address): the email is
+            # owed, and the sweep sends it (pledges.signing, at a bounded rate per client).
+            owed = Pledge.objects.filter(email=email).exclude(email_owed="").order_by("pk").first()
+            assert owed is not None, "the confirmation email is owed"
+            pledge_send_email(pledge_id=owed.pk)
         assert len(outbox) == before + 1, "one confirmation email"
         confirm_path = link_in(outbox[-1], "confirm")
         done = client.post(confirm_path, {"action": "confirm"}, HTTP_SEC_FETCH_SITE="same-origin")

@@ -127,8 +127,9 @@ def test_the_manage_page_tells_how_many_joined_through_ones_link(join, client, a
 
 def test_the_admin_reports_conversions_per_share_code(join, client, admin_client) -> None:
     inviter, _ = join("ada@example.org")
-    client.get(f"/supporters/?ref={inviter.share_code}")
-    client.get(f"/pledge/?ref={inviter.share_code}")
+    # Two visits of the share link, counted by its landing page's pixel (/r/<code>).
+    client.get(f"/r/{inviter.share_code}/seen.gif", REMOTE_ADDR="198.51.100.1")
+    client.get(f"/r/{inviter.share_code}/seen.gif", REMOTE_ADDR="198.51.100.2")
     join("f1@example.org", ref=inviter.share_code)
     client.post(
         "/pledge/",

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from alternatives.models import Alternative
 from campaign.models import Partner, RenewalReminder, Switch
 from campaign.tasks import refresh_campaign_figures
-from pledges.models import Pledge
+from pledges.models import Pledge, Supporter
 from tally.services import tally_recompute
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,8 +40,10 @@ def test_a_supporter_deletes_their_account_confirms_says_where_they_went_and_ask
     confirm = re.search(r"http://[^\s]+(/pledge/confirm/[^\s]+/)", smtp_mailbox.text_of(message)).group(1)
     page.goto(live_server.url + confirm)
     page.get_by_role("button", name="Confirm").click()
-    page.wait_for_url(re.compile(r".*/pledge/thanks/[^/]+/\?k=[0-9a-f]+$"))
+    # The thank-you page shows the receipt once and offers what comes after confirming.
+    page.wait_for_url(re.compile(r".*/pledge/thanks/[^/]+/\?receipt=[^&]+&k=[0-9a-f]+$"))
     assert Pledge.objects.get().kind == "deleted"
+    assert page.locator("#receipt-secret").input_value() == Supporter.objects.get().receipt_secret
 
     page.get_by_label("I switched to").select_option("lumo")
     page.get_by_role("button", name="Save my switch").click()

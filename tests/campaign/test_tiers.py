@@ -32,7 +32,8 @@ def test_the_short_home_form_offers_the_three_tiers_too(client) -> None:
 
 
 def test_the_short_form_records_a_deleted_account(client) -> None:
-    response = client.post("/pledge/", {"quick": "1", "kinds": ["deleted"], "email": "quick@example.org"})
+    data = {"quick": "1", "kinds": ["deleted"], "email": "quick@example.org"}
+    response = client.post("/pledge/", data, HTTP_SEC_FETCH_SITE="same-origin")
     assert response.status_code == 303
     assert list(Pledge.objects.values_list("kind", flat=True)) == ["deleted"]
 

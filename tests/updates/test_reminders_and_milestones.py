@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from pledges import services as pledge_services
 from pledges.models import Pledge
-from quitgpt.optin import MAX_EMAILS
+from quitgpt.optin import MAX_EMAILS, TOKEN_LIFETIME, request_token
+from quitgpt.tokens import hash_token
 from tests.factories import make_pledge
 from updates import services
 from updates.models import Update, UpdateStatus
@@ -23,9 +24,16 @@ def _remind(django_capture_on_commit_callbacks, now=None) -> int:
 
 
 def _old_pending(**kwargs) -> Pledge:
+    """A pledge asked for 25 hours ago whose confirmation email went out then: its request (link and
+    budget) is still live, as the sender left it."""
     pledge = make_pledge(status="pending", **kwargs)
+    requested = timezone.now() - timedelta(hours=25)
+    expires = requested + TOKEN_LIFETIME
     Pledge.objects.filter(pk=pledge.pk).update(
-        requested_at=timezone.now() - timedelta(hours=25), emails_sent=1
+        requested_at=requested,
+        emails_sent=1,
+        token_expires_at=expires,
+        token_hash=hash_token(request_token(Pledge, pledge.pk, expires)),
     )
     return pledge
 
@@ -39,6 +47,10 @@ def test_a_pledge_unconfirmed_after_a_day_gets_exactly_one_reminder(
     assert message["X-Envelope-To"] == "late@example.org"
     assert message["Subject"] == "Rappel : confirmez votre engagement QuitGPT"
     assert "/fr/pledge/confirm/" in smtp_mailbox.text_of(message)
+    # The reminder carries the link of the first email, which keeps working.
+    pledge.refresh_from_db()
+    first_link = request_token(Pledge, pledge.pk, pledge.token_expires_at)
+    assert f"/fr/pledge/confirm/{first_link}/" in smtp_mailbox.text_of(message)
     # Never more: later runs, days later, owe nothing.
     assert _remind(django_capture_on_commit_callbacks) == 0
     assert _remind(django_capture_on_commit_callbacks, now=timezone.now() + timedelta(days=3)) == 0
