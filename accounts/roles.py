@@ -28,6 +28,8 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "events.rsvp": ("view", "change"),
         "alternatives.suggestion": ("view", "change", "delete"),
         "quitgpt.auditentry": ("view",),
+        "campaign.watchalert": ("view",),
+        "campaign.removalbatch": ("view",),
     },
     # Curates what the public reads: the directory of alternatives and the events.
     EDITOR: {
@@ -44,6 +46,10 @@ ROLES: dict[str, dict[str, tuple[str, ...]]] = {
         "pledges.blockeddomain": ALL,
         "pledges.blockedaddress": ALL,
         "pledges.blockednetwork": ALL,
+        "campaign.campaignsettings": ("view", "change"),
+        "campaign.partner": ("view", "add", "change"),
+        "campaign.watchalert": ("view",),
+        "campaign.removalbatch": ("view",),
         "auth.user": ALL,
         "auth.group": ("view",),
         "quitgpt.auditentry": ("view",),

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from alternatives.models import ATTRIBUTE_NAMES, Alternative
+from quitgpt import figures
 
 
-def alternative_json(alternative: Alternative) -> dict:
+def alternative_json(alternative: Alternative, switched: dict[str, int] | None = None) -> dict:
     return {
         "name": alternative.name,
         "slug": alternative.slug,
@@ -24,8 +25,11 @@ def alternative_json(alternative: Alternative) -> dict:
         "last_reviewed": alternative.last_reviewed.isoformat() if alternative.last_reviewed else None,
         "order": alternative.order,
         "updated_at": alternative.updated_at.isoformat(),
+        # Counted supporters who say they switched to it (the headline's rules), from the published tally.
+        "switched": (switched or {}).get(alternative.slug, 0),
     }
 
 
 def directory_json(alternatives: Iterable[Alternative]) -> dict:
-    return {"alternatives": [alternative_json(a) for a in alternatives]}
+    switched = figures.get("alternatives.switched")  # provided by the campaign tools (campaign/apps.py)
+    return {"alternatives": [alternative_json(a, switched) for a in alternatives]}

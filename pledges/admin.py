@@ -154,6 +154,7 @@ class PledgeAdmin(admin.ModelAdmin):
         ),
         _moderation_action(services.pledge_hide_wall, "hide_wall", _("Hide from the wall")),
         _moderation_action(services.pledge_mark_spam, "mark_spam", _("Mark as spam")),
+        _moderation_action(services.pledge_mark_duplicate, "mark_duplicate", _("Remove as duplicates")),
         _moderation_action(services.pledge_clear_suspicion, "clear_suspicion", _("Clear suspicion")),
         _moderation_action(services.pledge_restore, "restore", _("Restore (undo spam or withdrawal)")),
         "export_confirmed_csv",

@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from pledges.models import PledgeKind
+from pledges.models import PLEDGE_TIERS
 from quitgpt.emails import clean_address
 from quitgpt.forms import HoneypotMixin
 from quitgpt.validators import clean_message, clean_name
@@ -35,7 +35,7 @@ class PledgeForm(HoneypotMixin, forms.Form):
 
     kinds = forms.MultipleChoiceField(
         label=_("What have you done?"),
-        choices=PledgeKind.choices,
+        choices=[(kind.value, kind.label) for kind in PLEDGE_TIERS],
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one.")},
     )

@@ -17,6 +17,13 @@ from quitgpt.optin import DoubleOptIn
 class PledgeKind(models.TextChoices):
     CANCELLED = "cancelled", _("I cancelled my paid ChatGPT subscription")
     SHARED = "shared", _("I shared the boycott")
+    # The campaign's first tier: the account itself is gone, not only the subscription. Added after the
+    # first two, so existing keys and their order in the open data never change.
+    DELETED = "deleted", _("I deleted my ChatGPT account")
+
+
+# The order the form offers them in: the campaign's tiers, from the strongest commitment down.
+PLEDGE_TIERS = (PledgeKind.DELETED, PledgeKind.CANCELLED, PledgeKind.SHARED)
 
 
 class PledgeStatus(models.TextChoices):

@@ -36,16 +36,29 @@ def _jsonable(changes: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def pledge_mark_spam(*, pledges: Iterable[Pledge], actor: Any, reason: str = "") -> int:
+def pledge_mark_spam(
+    *, pledges: Iterable[Pledge], actor: Any, reason: str = "", category: str = "spam"
+) -> int:
+    """Remove pledges from the count as spam (or, with `category="duplicates"`, as duplicates): the
+    public record of removals (campaign.removals) gets one batch."""
+    from campaign.removals import removals_watch
+
     targets = [p for p in pledges if p.status != PledgeStatus.SPAM]
-    return _moderate(
-        pledges=targets,
-        actor=actor,
-        reason=reason,
-        action="pledge.mark_spam",
-        changes={"status": PledgeStatus.SPAM, "email_owed": "", "email_owed_since": None},
-        counts=True,
-    )
+    with removals_watch(category=category, supporter_ids=[p.supporter_id for p in targets]) as batch:
+        batch.pledges = _moderate(
+            pledges=targets,
+            actor=actor,
+            reason=reason,
+            action="pledge.mark_spam" if category == "spam" else f"pledge.mark_{category}",
+            changes={"status": PledgeStatus.SPAM, "email_owed": "", "email_owed_since": None},
+            counts=True,
+        )
+    return batch.pledges
+
+
+def pledge_mark_duplicate(*, pledges: Iterable[Pledge], actor: Any, reason: str = "") -> int:
+    """Remove pledges that duplicate another person's (e.g. one person with two mailboxes)."""
+    return pledge_mark_spam(pledges=pledges, actor=actor, reason=reason, category="duplicates")
 
 
 def pledge_clear_suspicion(*, pledges: Iterable[Pledge], actor: Any, reason: str = "") -> int:
@@ -148,13 +161,16 @@ def pledges_invalidate(
     the reason and the count."""
     if not reason.strip():
         raise ValueError("a reason is required")
+    from campaign.removals import removals_watch
+
     with transaction.atomic():
         qs = invalidation_queryset(domain=domain, ip_hash=ip_hash, since=since, until=until)
         ids = list(qs.values_list("pk", flat=True))
         supporter_ids = list(Pledge.objects.filter(pk__in=ids).values_list("supporter_id", flat=True))
-        count = Pledge.objects.filter(pk__in=ids).update(
-            status=PledgeStatus.SPAM, email_owed="", email_owed_since=None
-        )
+        with removals_watch(category="invalidation", supporter_ids=supporter_ids) as batch:
+            count = batch.pledges = Pledge.objects.filter(pk__in=ids).update(
+                status=PledgeStatus.SPAM, email_owed="", email_owed_since=None
+            )
         _mark_dirty(supporter_ids)
         audit_record(
             actor=actor,

@@ -107,7 +107,14 @@ def supporter_export(*, supporter: Supporter) -> dict[str, Any]:
             **person,
         },
         "pledges": pledges,
+        **_campaign_export(supporter.pk),
     }
+
+
+def _campaign_export(supporter_id: int) -> dict[str, Any]:
+    from campaign.privacy import campaign_data_export
+
+    return campaign_data_export(supporter_id=supporter_id)
 
 
 _ANONYMOUS_PLEDGE = {
@@ -124,16 +131,21 @@ _ANONYMOUS_PLEDGE = {
 def supporter_erase(*, supporter: Supporter) -> None:
     """Erase a supporter's personal data. Their pledges stop counting; the anonymous rows stay so that the
     tally can subtract them, and the manage link dies."""
-    with transaction.atomic():
+    from campaign.models import RemovalCategory
+    from campaign.privacy import campaign_data_erase
+    from campaign.removals import removals_watch
+
+    with removals_watch(category=RemovalCategory.ERASURE, supporter_ids=[supporter.pk]) as batch:
         now = timezone.now()
         pledges = Pledge.objects.filter(supporter=supporter)
         key = Supporter.objects.filter(pk=supporter.pk).values_list("email_normalised", flat=True).first()
         if key and not key.startswith("erased-") and pledges.filter(status=PledgeStatus.SPAM).exists():
             # Erasing does not undo a spam marking: a signature from this mailbox will be held again.
             SpamTombstone.objects.get_or_create(key_hash=tombstone_key(key))
-        pledges.filter(status__in=[PledgeStatus.PENDING, PledgeStatus.CONFIRMED]).update(
+        batch.pledges = pledges.filter(status__in=[PledgeStatus.PENDING, PledgeStatus.CONFIRMED]).update(
             status=PledgeStatus.WITHDRAWN, withdrawn_at=now
         )
+        campaign_data_erase(supporter_id=supporter.pk)
         pledges.update(
             email_normalised=Concat(Value("erased-"), Cast("id", CharField())), **_ANONYMOUS_PLEDGE
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -74,10 +74,14 @@ def pledge_create(
     referral_code: str = "",
     ip: str = "",
     rules: SigningRules | None = None,
+    on_created: Callable[[list[Pledge]], None] | None = None,
 ) -> SubmissionResult:
     """Record a signature for one or more kinds. Raises SigningPaused, or ValueError on input that the
     form should have refused. Every other outcome looks the same to the visitor. `rules`: the signing
-    rules the caller already read for this request (pledges.rules), else read here."""
+    rules the caller already read for this request (pledges.rules), else read here.
+
+    `on_created(pledges)` runs in the same transaction with the new pledges, if any (campaign.sources
+    records where they came from)."""
     rules = rules or signing_rules()
     config = rules.config
     if config.signing_paused:
@@ -155,6 +159,8 @@ def pledge_create(
             # in the one of the first pledge.
             if owe_email(Pledge, pk=carrier.pk, kind=already_kind(language)):
                 result.email_pledge_id = carrier.pk
+        if on_created is not None and result.created:
+            on_created(result.created)
         if result.email_pledge_id is not None and is_over_mail_budget(ip_digest=ip_digest):
             # This client caused many emails already: this one stays owed and the sweep sends it, at
             # a bounded rate per client (delayed, not dropped).

@@ -9,14 +9,18 @@ page is composed in accounts.views (it adds the RSVPs) and reuses `pledges.self_
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
+from campaign import sources as campaign_sources
+from campaign import watch as campaign_watch
 from pledges import selectors, services
 from pledges.forms import PledgeForm, pledge_form_for
 from pledges.models import Pledge, PledgeStatus, Supporter
@@ -50,7 +54,8 @@ def pledge(request: HttpRequest) -> HttpResponse:
         return render(request, "pledges/pledge.html", {"form": form}, status=400)
     data = form.cleaned_data
     try:
-        services.pledge_create(
+        # With its source (email domain, IP prefix, country) for the fraud watch: campaign.sources.
+        campaign_sources.pledge_create_with_source(
             email=data["email"],
             kinds=data["kinds"],
             country=data.get("country", ""),
@@ -95,11 +100,18 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
             return _private(render(request, "pledges/rejected.html"))
         if not pending and found.status == PledgeStatus.CONFIRMED:
             return _already_confirmed(request, found)
-        confirmed = services.pledge_confirm(token=token)
+        with transaction.atomic():
+            confirmed = services.pledge_confirm(token=token)
+            if confirmed is not None:
+                # Held or released by the fraud watch in the same transaction (campaign.watch).
+                # A suspicion that survived a withdrawal is not the per-IP flag: only first-time pledges.
+                first_time = [p.pk for p in pending if p.status == PledgeStatus.PENDING]
+                campaign_watch.watch_settle_confirmed(
+                    supporter_id=confirmed.supporter_id, releasable_ids=first_time
+                )
+                confirmed.refresh_from_db()
         if confirmed is not None and confirmed.status == PledgeStatus.CONFIRMED:
-            thanks_url = reverse("pledges:thanks", kwargs={"code": confirmed.share_code})
-            receipt = receipt_token(confirmed.supporter_id)  # the thank-you page shows the receipt once
-            return _private(HttpResponseRedirect(f"{thanks_url}?receipt={receipt}"))
+            return _private(_thanks_after_confirming(confirmed))
         return _private(render(request, "pledges/link_invalid.html", status=404))
     if not pending and found.status == PledgeStatus.CONFIRMED:
         return _already_confirmed(request, found)
@@ -114,14 +126,35 @@ def _already_confirmed(request: HttpRequest, pledge: Pledge) -> HttpResponse:
     return _private(render(request, "pledges/already_confirmed.html", {"share_code": pledge.share_code}))
 
 
+def _thanks_after_confirming(pledge: Pledge) -> HttpResponse:
+    """The thank-you page, carrying the signed receipt token (`receipt`, shown once) and the private manage
+    token (`k`) so that it can offer what comes after
+    confirming ("I switched to", the renewal reminder). Sent with no Referer, never stored."""
+    url = reverse("pledges:thanks", kwargs={"code": pledge.share_code})
+    query = {"receipt": receipt_token(pledge.supporter_id)}  # the thank-you page shows the receipt once
+    token = services.manage_token_for(pledge.supporter)
+    if token:
+        query["k"] = token
+    return HttpResponseRedirect(f"{url}?{urlencode(query)}")
+
+
 @require_safe
 def thanks(request: HttpRequest, code: str) -> HttpResponse:
     if not services.SHARE_CODE_RE.match(code):
         raise Http404
-    if not Pledge.objects.filter(share_code=code, status=PledgeStatus.CONFIRMED).exists():
+    pledge = Pledge.objects.filter(share_code=code, status=PledgeStatus.CONFIRMED).first()
+    if pledge is None:
         raise Http404
+    # `receipt` (a signed token, from the confirmation) shows the receipt; `k` (the manage token) offers
+    # what comes after confirming. Either makes the page private to this visitor.
     receipt = receipt_from_token(request.GET.get("receipt"))
-    response = render(request, "pledges/thanks.html", {"share_code": code, "receipt": receipt})
+    key = request.GET.get("k", "")
+    supporter = selectors.supporter_by_manage_token(key) if key else None
+    context = {"share_code": code, "receipt": receipt}
+    if supporter is not None and supporter.pk == pledge.supporter_id:
+        context.update(panel_supporter=supporter, done=request.GET.get("done", ""))
+        return _private(render(request, "pledges/thanks.html", context))
+    response = render(request, "pledges/thanks.html", context)
     if receipt:  # reached from the confirmation: the receipt is for this visitor alone
         return _private(response)
     patch_cache_control(response, public=True, max_age=300)

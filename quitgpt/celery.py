@@ -142,3 +142,24 @@ app.conf.beat_schedule.update(
         },
     }
 )
+
+# --- campaign ---
+# The fraud watch reads indexed windows of the last day; reminders and alerts are emails.
+app.conf.task_routes = {
+    **(app.conf.task_routes or {}),
+    "campaign.tasks.fraud_watch": {"queue": "default"},
+    "campaign.tasks.refresh_campaign_figures": {"queue": "default"},
+    "campaign.tasks.send_renewal_reminders": {"queue": "email"},
+}
+app.conf.beat_schedule.update(
+    {
+        # Every 5 minutes: a catch-all domain's pledges confirmed before it crossed the threshold are held
+        # within minutes, and campaign admins hear of a crossing while it is happening, once.
+        "campaign-fraud-watch": {"task": "campaign.tasks.fraud_watch", "schedule": 300.0},
+        # "switched" and "by_partner" join the whole applied state: every 2 minutes off the tally queue,
+        # so that the tally job stays O(changes) and reads them from one row (campaign.figures).
+        "campaign-refresh-figures": {"task": "campaign.tasks.refresh_campaign_figures", "schedule": 120.0},
+        # Hourly: reminders are due on dates, a few days ahead; within the hour is on time.
+        "campaign-renewal-reminders": {"task": "campaign.tasks.send_renewal_reminders", "schedule": 3600.0},
+    }
+)

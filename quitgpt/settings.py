@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "events",
     "outbox",
     "updates",
+    "campaign",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("alternatives.api_urls")),
     path("", include("events.api_urls")),
     path("", include("updates.urls")),
+    path("", include("campaign.embed_urls")),
 ]
 
 urlpatterns += i18n_patterns(
@@ -30,6 +31,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("", include("pledges.urls")),
+    path("", include("campaign.urls")),
     path("", include("tally.urls")),
     path("alternatives/", include("alternatives.urls")),
     path("events/", include("events.urls")),

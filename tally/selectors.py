@@ -61,6 +61,11 @@ def snapshot_payload(snapshot: TallySnapshot | None) -> dict[str, Any]:
         "goal_i18n": {code: tally_display(goal, code).rstrip("+") for code, _name in settings.LANGUAGES},
         "updated_at": updated_at,
         "computed_at": computed_at,
+        # Additive keys (campaign.figures): counted supporters per alternative switched to and per
+        # partner, and the estimated yearly revenue of the confirmed cancellations (null without a price).
+        "switched": data.get("switched", {}),
+        "by_partner": data.get("by_partner", {}),
+        "estimate": data.get("estimate"),
     }
 
 

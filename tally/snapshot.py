@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from campaign.figures import snapshot_extras
 from pledges.models import PledgeKind
 from tally.log import log_sign_head, log_summary
 from tally.models import HeadlineSettings, HeldState, ReportedTally, TallyCounter, TallySnapshot
@@ -52,6 +53,7 @@ def _snapshot_figures() -> tuple[int, int, dict[str, Any]]:
         )
     data = {"by_kind": by_kind, "by_country": by_country, "by_source": by_source, "held": held}
     data["log"] = log_summary()
+    data.update(snapshot_extras(by_kind))  # switched, by_partner, estimate (campaign.figures)
     return people, reported, data
 
 

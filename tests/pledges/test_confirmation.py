@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -32,7 +33,10 @@ def test_opening_the_link_does_not_confirm_only_the_button_does(client, sign, ou
     pledge = Pledge.objects.get()
     assert pledge.status == "confirmed" and pledge.confirmed_at is not None
     assert response.status_code == 302
+    # The thank-you page, showing the receipt once and carrying the private manage token for what comes
+    # after confirming.
     assert response["Location"].startswith(f"/pledge/thanks/{pledge.share_code}/?receipt=")
+    assert re.search(r"&k=[0-9a-f]+$", response["Location"])
     assert Supporter.objects.get().tally_dirty
 
 

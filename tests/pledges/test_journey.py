@@ -36,7 +36,7 @@ def test_a_supporter_signs_confirms_by_email_and_sees_the_thank_you_page(
     page.goto(f"{live_server.url}/pledge/{path}")
     assert Pledge.objects.get().status == "pending"
     page.get_by_role("button", name="Confirm").click()
-    page.wait_for_url(re.compile(r".*/pledge/thanks/[^/]+/\?receipt=[^&]+$"))
+    page.wait_for_url(re.compile(r".*/pledge/thanks/[^/]+/\?receipt=[^&]+&k=[0-9a-f]+$"))
     assert page.locator("#receipt-secret").input_value() == Supporter.objects.get().receipt_secret
     assert page.get_by_role("heading", name="Thank you: your pledge is confirmed").is_visible()
     pledge = Pledge.objects.get()

@@ -55,6 +55,16 @@ def open_data(db) -> None:
     make_pledge("bob@example.org", status="confirmed", country="")
     make_pledge("pending@example.org")
     ReportedTally.objects.create(source="Campaign", count=1_523_438, date="2026-03-01")
+    # The campaign tools' keys: a switch, a partner's pledge and a plan price.
+    from campaign.models import CampaignSettings, Partner, PledgeSource, Switch
+
+    ada = make_pledge("ada@example.org", "deleted", status="confirmed", country="FR")
+    Switch.objects.create(supporter_id=ada.supporter_id, alternative=Alternative.objects.get(slug="lumo"))
+    partner = Partner.objects.create(code="rights-fr", name="Rights")
+    PledgeSource.objects.create(pledge=ada, supporter_id=ada.supporter_id, partner=partner)
+    CampaignSettings.objects.create(
+        pk=1, plan_monthly_price=Decimal("20.00"), plan_price_source="https://x.example"
+    )
     tally_recompute()
     make_event(title="Sit-in", latitude=Decimal("48.8675"), longitude=Decimal("2.3636"), capacity=30)
     make_event(title="Past march", starts_at=timezone.now() - timedelta(days=3))

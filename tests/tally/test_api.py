@@ -34,7 +34,7 @@ def test_it_serves_the_contract_fields(client: Client, published) -> None:
     assert body["display_i18n"]["fr"] == "1,5 M+"
     assert body["people"] == 2
     assert body["reported"] == 1_523_438
-    assert body["by_kind"] == {"cancelled": 1, "shared": 2}
+    assert body["by_kind"] == {"cancelled": 1, "shared": 2, "deleted": 0}
     assert body["by_country"] == {"--": 1, "FR": 1}
     assert set(body["held"]) == {"suspicious", "withdrawn", "removed"}  # unconfirmed: not published
     assert body["goal"] == 2_000_000

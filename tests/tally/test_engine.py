@@ -33,7 +33,7 @@ def test_it_counts_a_pledge_only_once_confirmed() -> None:
     tally_recompute()
     current = tally_current()
     assert current["people"] == current["total"] == 1
-    assert current["by_kind"] == {"cancelled": 1, "shared": 0}
+    assert current["by_kind"] == {"cancelled": 1, "shared": 0, "deleted": 0}
     assert "held:pending" not in counters()
 
 
@@ -44,7 +44,7 @@ def test_it_counts_people_not_pledges() -> None:
     tally_recompute()
     current = tally_current()
     assert current["people"] == 2
-    assert current["by_kind"] == {"cancelled": 1, "shared": 2}
+    assert current["by_kind"] == {"cancelled": 1, "shared": 2, "deleted": 0}
     assert TallyBucket.objects.get(kinds="cancelled+shared").count == 1
 
 
@@ -78,7 +78,7 @@ def test_a_person_with_two_kinds_stays_counted_when_one_is_withdrawn() -> None:
     tally_recompute()
     current = tally_current()
     assert current["people"] == 1
-    assert current["by_kind"] == {"cancelled": 0, "shared": 1}
+    assert current["by_kind"] == {"cancelled": 0, "shared": 1, "deleted": 0}
 
 
 def test_bulk_invalidation_of_many_pledges_is_exact() -> None:
