@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -38,6 +39,10 @@ WORKERS = os.environ.get("BENCH_WORKERS", "2")
 RESULTS = ROOT / "bench" / "results"
 
 
+# Production requires a signing key for the count's log (one per run).
+LOG_KEY = base64.b64encode(secrets.token_bytes(32)).decode()
+
+
 def env() -> dict[str, str]:
     return {
         **os.environ,
@@ -46,6 +51,7 @@ def env() -> dict[str, str]:
         "DJANGO_DEBUG": "0",
         "DJANGO_HTTPS": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "LOG_SIGNING_KEY": LOG_KEY,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "BENCH_BARE_VIEW": "1",
     }

@@ -7,6 +7,7 @@ and Redis db named in the environment.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import shutil
@@ -27,6 +28,8 @@ VENV = ROOT / ".venv" / "bin"
 PY = str(VENV / "python")
 PG_BIN = Path(os.environ.get("BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SECRET = secrets.token_urlsafe(50)
+# Production requires a signing key for the count's log (one per run: the heads it signs are thrown away).
+LOG_KEY = base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def free_port() -> int:
@@ -72,6 +75,7 @@ def project_env(
         "DJANGO_DEBUG": "0",
         "DJANGO_HTTPS": "0",
         "DJANGO_SECRET_KEY": SECRET,
+        "LOG_SIGNING_KEY": LOG_KEY,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "PYTHONUNBUFFERED": "1",
