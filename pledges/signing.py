@@ -17,7 +17,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from pledges.abuse import count_submission, is_blocked, is_tombstoned
+from pledges.abuse import count_submission, is_blocked, tombstone_key
 from pledges.models import Pledge, PledgeKind, PledgeStatus
 from pledges.rules import SigningRules, signing_rules
 from pledges.supporters import (
@@ -25,8 +25,8 @@ from pledges.supporters import (
     _holds_own_details,
     _mark_dirty,
     _set_details,
-    _supporter_locked_and_dirty,
     manage_token_for,
+    supporter_upsert,
 )
 from quitgpt.background import enqueue_on_commit
 from quitgpt.emails import normalise_email, plain_spelling
@@ -95,7 +95,7 @@ def pledge_create(
     ip_digest = hash_ip(ip) if ip else ""
     # Over a per-IP limit, or a mailbox once marked as spam and erased: held until a moderator clears it.
     admission = count_submission(ip_digest=ip_digest, config=config)
-    suspicious = admission.over_limit or is_tombstoned(normalised)
+    suspicious = admission.over_limit  # or a spam tombstone, read with the supporter (below)
     if not SHARE_CODE_RE.match(referral_code or ""):
         referral_code = ""
     details = {
@@ -145,19 +145,17 @@ def _record_submission(
     """The submission's rows, in one transaction. A new person (the common case on a busy day) has no
     pledge yet: `fast` inserts all of theirs in one statement, the first one owing the confirmation
     email, and raises IntegrityError (the transaction rolled back) if a row was there after all."""
-    result = SubmissionResult(suspicious=pledge_fields["suspicious"])
     now = timezone.now()
     with transaction.atomic():
         # One submission at a time per mailbox (the row is locked): the details decision below reads,
         # then writes. Marked dirty now, in this transaction: whatever follows changes how it counts.
-        # A new supporter is inserted with this submission's details already.
-        supporter, created = _supporter_locked_and_dirty(normalised, details)
-        if created and fast:
-            # Nothing to look up and nothing to owe separately: the carrier's email is owed as it is
-            # inserted (quitgpt.optin.owe_email's budget is whole on a new row).
-            pledges = [
+        # A new supporter is inserted with this submission's details already, and, on the `fast` path,
+        # with its pledges (nothing to look up, and the first one owes the confirmation email as it is
+        # inserted: quitgpt.optin.owe_email's budget is whole on a new row). One statement in all.
+        new_pledges = []
+        if fast:
+            new_pledges = [
                 Pledge(
-                    supporter=supporter,
                     kind=kind,
                     share_code=secrets.token_urlsafe(9),
                     requested_at=now,
@@ -166,8 +164,25 @@ def _record_submission(
                 )
                 for i, kind in enumerate(wanted)
             ]
-            result.created = Pledge.objects.bulk_create(pledges)
-            result.email_pledge_id = pledges[0].pk
+        found = supporter_upsert(
+            normalised, details, new_pledges=new_pledges, tombstone_hash=tombstone_key(normalised)
+        )
+        supporter, created = found.supporter, found.created
+        # Over a per-IP limit, or a mailbox once marked as spam and erased: held until a moderator
+        # clears it.
+        suspicious = pledge_fields["suspicious"] or found.tombstoned
+        pledge_fields = {**pledge_fields, "suspicious": suspicious}
+        result = SubmissionResult(suspicious=suspicious)
+        if found.pledge_ids:
+            for pledge in new_pledges:
+                pledge.pk, pledge.supporter, pledge.suspicious = (
+                    found.pledge_ids[pledge.kind],
+                    supporter,
+                    suspicious,
+                )
+                pledge._state.adding = False
+            result.created = new_pledges
+            result.email_pledge_id = new_pledges[0].pk
             if on_created is not None:
                 on_created(result.created)
             return result
@@ -190,7 +205,6 @@ def _record_submission(
                 pledge = Pledge.objects.select_for_update().get(email_normalised=normalised, kind=kind)
                 result.repeated.append(pledge)
         to_confirm = list(result.created)
-        suspicious = pledge_fields["suspicious"]
         for pledge in result.repeated:
             # The spelling on file stays: every variant reaches the same mailbox, and the link goes to the
             # spelling the person gave first. A flag is cleared only by a moderator.
