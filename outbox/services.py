@@ -93,7 +93,9 @@ def outbox_send(*, pk: int) -> bool:
     def stamp() -> bool:
         # Sent: stamp it and erase the body (it may carry a sign-in code); conditional on this claim.
         return bool(
-            mine.update(sent_at=timezone.now(), claimed_at=None, claimed_by=None, text="", html="", subject="")
+            mine.update(
+                sent_at=timezone.now(), claimed_at=None, claimed_by=None, text="", html="", subject=""
+            )
         )
 
     def undo() -> None:

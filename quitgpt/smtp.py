@@ -100,7 +100,9 @@ class EmailBackend(DjangoSMTPBackend):
             return False
         return True
 
-    def _transaction(self, from_email: str, recipients: list[str], message: bytes, point: CommitPoint) -> None:
+    def _transaction(
+        self, from_email: str, recipients: list[str], message: bytes, point: CommitPoint
+    ) -> None:
         """smtplib's sendmail(), with DATA split at the final dot."""
         smtp = self.connection
         smtp.ehlo_or_helo_if_needed()

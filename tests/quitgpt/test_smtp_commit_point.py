@@ -79,7 +79,9 @@ def test_the_commit_hook_runs_after_the_body_and_before_the_dot(relay) -> None:
         return True
 
     with commit_point(commit=commit, undo=lambda: calls.append("undo")) as point:
-        sent = EmailMessage("Hi", "Body\n.\nA line that is a lone dot", "a@example.org", ["b@example.org"]).send()
+        sent = EmailMessage(
+            "Hi", "Body\n.\nA line that is a lone dot", "a@example.org", ["b@example.org"]
+        ).send()
 
     assert (sent, calls, point.state) == (1, [0], "committed")
     # A line holding a lone dot is dot-stuffed, so it reaches the relay intact and ends nothing.
