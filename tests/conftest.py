@@ -237,6 +237,31 @@ def smtp_mailbox(smtp_server, settings) -> Mailbox:
     return mailbox
 
 
+@pytest.fixture
+def own_redis() -> Iterator[str]:
+    """A private redis-server on a free port (its URL): a broker no other worker of the session reads."""
+    if not shutil.which("redis-server"):
+        missing("redis-server", "the crash scenario starts its own Redis")
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(50):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(10)
+
+
 # --- A real Celery worker -----------------------------------------------------------------------------
 def _database_url_for_tests() -> str:
     from django.db import connection
