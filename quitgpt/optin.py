@@ -6,8 +6,14 @@ a hash), sends, then stamps the row. One request has one token, derived from SEC
 request's expiry (`request_token`): every email of that request (a double submit, a re-send, a sender
 killed mid-send and swept later) carries the same link, so every link sent stays valid until it expires
 or is used; a request starts when the previous one has expired, with a fresh budget of emails. Two
-senders can never both send, a crashed sender's claim expires, and a periodic sweep re-sends whatever is
-still owed, so nothing is lost when the broker or a worker is down.
+senders can never both send, and a periodic sweep re-sends whatever is still owed, so nothing is lost
+when the broker or a worker is down.
+
+The stamp is the commit point of the SMTP dialogue (`quitgpt.smtp`): production's backend writes it just
+before DATA's final dot, when the relay is about to own the message, so a worker killed after that point
+has sent its email (never sent again) and one killed before it has not (sent again, once). A killed
+sender's claim is taken over as soon as its database connection is gone (`quitgpt.claims`), else after
+CLAIM_TIMEOUT.
 """
 
 from __future__ import annotations
