@@ -21,7 +21,9 @@ it writes the final dot, then writes the dot and reads the reply:
 - `commit()` returns False (another sender took the row over): the connection is dropped before the dot,
   so the relay discards this copy, and `CommitRefused` is raised.
 
-Without an open commit point (campaign updates, Django's own mail) the backend is Django's. Other
+`commit()` must really commit, so senders run outside any transaction (tasks, the sweep); inside one
+(most tests) the stamp commits with it. Without an open commit point (campaign updates, Django's own
+mail) the backend is Django's. Other
 backends (locmem in tests, console in development) never call `commit()`; the sender then records the
 email after `send()` returns, as before.
 """
