@@ -225,10 +225,11 @@ def smtp_server() -> Iterator[tuple[str, int, Mailbox]]:
 
 @pytest.fixture
 def smtp_mailbox(smtp_server, settings) -> Mailbox:
-    """Route this test's email through a real SMTP listener; returns its mailbox."""
+    """Route this test's email through a real SMTP listener, with production's backend (the commit point
+    at the final dot, quitgpt/smtp.py); returns its mailbox."""
     host, port, mailbox = smtp_server
     mailbox.clear()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "quitgpt.smtp.EmailBackend"
     settings.EMAIL_HOST = host
     settings.EMAIL_PORT = port
     settings.EMAIL_USE_TLS = False
