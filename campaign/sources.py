@@ -14,6 +14,7 @@ from typing import Any
 from campaign.models import Partner, PledgeSource
 from pledges import services as pledge_services
 from quitgpt.net import ip_hash as hash_ip
+from quitgpt.rows import insert_rows
 
 # Second-level labels under which registrations sit (example.co.uk, example.com.au).
 _SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "gouv", "ne", "or"}
@@ -51,7 +52,8 @@ def pledge_create_with_source(*, partner: Partner | None = None, ip: str = "", *
     country = (kwargs.get("country") or "")[:2]
 
     def record(pledges: list) -> None:
-        PledgeSource.objects.bulk_create(
+        # On the pledge POST's path: one INSERT with no ORM compilation (quitgpt.rows).
+        insert_rows(
             [
                 PledgeSource(
                     pledge_id=pledge.pk,

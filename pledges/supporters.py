@@ -3,6 +3,7 @@ the tally's dirty mark, and anonymising a supporter left without pledges."""
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from pledges.models import Pledge, PledgeStatus, Supporter
 from pledges.receipts import receipt_fields
+from quitgpt.rows import insert_shape, prepared_values
 from quitgpt.tokens import hash_token, keyed_token
 
 # A withdrawal can be undone from the manage page for this long; meanwhile the person's details stay
@@ -174,36 +176,43 @@ def supporter_upsert(
     else:
         ids = "NULL::bigint[] AS pledge_ids, NULL::text[] AS pledge_kinds"
     sql += f" SELECT s.*, t.tombstoned, {ids} FROM s, t"  # noqa: S608  # nosec B608
-    supporter = next(iter(Supporter.objects.raw(sql, params)))
-    new_ids = dict(zip(supporter.pledge_kinds or [], supporter.pledge_ids or [], strict=True))
-    return Upserted(supporter, bool(supporter.inserted), bool(supporter.tombstoned), new_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = dict(zip([column.name for column in cursor.description], cursor.fetchone(), strict=True))
+    # The model from its columns (what a raw queryset does, without its per-call set-up).
+    fields = Supporter._meta.concrete_fields
+    supporter = Supporter.from_db(
+        connection.alias, [f.attname for f in fields], [row[f.column] for f in fields]
+    )
+    new_ids = dict(zip(row["pledge_kinds"] or [], row["pledge_ids"] or [], strict=True))
+    return Upserted(supporter, bool(row["inserted"]), bool(row["tombstoned"]), new_ids)
+
+
+@functools.cache
+def _pledge_row_sql() -> str:
+    """One pledge row of the CTE `p`: every column of quitgpt.rows.insert_shape (the supporter is `s`),
+    each value a parameter cast to its column's type, `suspicious` OR-ed with the tombstone."""
+    written, _stamped, _names = insert_shape(Pledge, skip=_NOT_WRITTEN)
+    values = []
+    for f in written:
+        # Text as text: a cast to varchar(n) would cut a value that the column must refuse.
+        text = f.get_internal_type() in {"CharField", "EmailField", "TextField", "SlugField"}
+        cast = f"CAST(%s AS {'text' if text else f.cast_db_type(connection)})"
+        values.append(f"({cast} OR t.tombstoned)" if f.name == "suspicious" else cast)
+    # Only the model's column types are formatted in; every value is a parameter.
+    return f"SELECT s.id, {', '.join(values)} FROM s, t WHERE s.inserted"  # noqa: S608  # nosec B608
+
+
+_NOT_WRITTEN = frozenset({"supporter"})
 
 
 def _insert_pledges_sql(pledges: list[Pledge]) -> tuple[str, list[Any]]:
     """The CTE `p` inserting `pledges` for the new supporter `s` (none if `s` existed), every concrete
-    column from the instances (each value prepared and cast as the ORM would store it)."""
-    columns = [f for f in Pledge._meta.concrete_fields if not f.primary_key and f.name != "supporter"]
-    names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
-    rows, params = [], []
-    for pledge in pledges:
-        for f in Pledge._meta.concrete_fields:
-            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-                f.pre_save(pledge, add=True)
-        values = []
-        for f in columns:
-            # Text as text: a cast to varchar(n) would cut a value that the column must refuse.
-            text = f.get_internal_type() in {"CharField", "EmailField", "TextField", "SlugField"}
-            cast = f"CAST(%s AS {'text' if text else f.cast_db_type(connection)})"
-            values.append(f"({cast} OR t.tombstoned)" if f.name == "suspicious" else cast)
-            params.append(f.get_db_prep_save(getattr(pledge, f.attname), connection))
-        # Only the model's column names and types are formatted in; every value is a parameter.
-        rows.append(f"SELECT s.id, {', '.join(values)} FROM s, t WHERE s.inserted")  # noqa: S608  # nosec B608
-    sql = (
-        f"p AS (INSERT INTO pledges_pledge (supporter_id, {names}) "
-        + " UNION ALL ".join(rows)
-        + " RETURNING id, kind)"
-    )
-    return sql, params
+    column from the instances (each value prepared as the ORM would store it)."""
+    _written, _stamped, names = insert_shape(Pledge, skip=_NOT_WRITTEN)
+    params = [value for pledge in pledges for value in prepared_values(pledge, skip=_NOT_WRITTEN)]
+    rows = " UNION ALL ".join([_pledge_row_sql()] * len(pledges))
+    return f"p AS (INSERT INTO pledges_pledge (supporter_id, {names}) {rows} RETURNING id, kind)", params
 
 
 def _mark_dirty(supporter_ids: Iterable[int]) -> None:

@@ -41,11 +41,25 @@ def over_limit(key: str, *, limit: int, window: int, count_in_database: Callable
     return count > limit
 
 
+# One round trip for every counter of a request: each key counted (INCR) and, if this hit opened its
+# window, given the window's expiry, atomically (a script runs alone). The same fixed windows as `hit`.
+_HITS_LUA = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('EXPIRE', key, ARGV[i]) end
+  counts[i] = n
+end
+return counts
+"""
+_hits_script = None
+
+
 def hits(keys: list[tuple[str, int]]) -> list[int] | None:
-    """`hit` for several (key, window) pairs in one round trip to Redis (SET NX + INCR per key in one
-    MULTI/EXEC; the same fixed windows). Through `hit` one key at a time when there is no Redis to
-    pipeline to, or while the cache has fallen back to the database (quitgpt/cache.py). None when no
-    cache answers."""
+    """`hit` for several (key, window) pairs in one round trip to Redis (a script: INCR, and EXPIRE on
+    the window's first hit, per key). Through `hit` one key at a time when there is no Redis to script,
+    or while the cache has fallen back to the database (quitgpt/cache.py). None when no cache answers."""
+    global _hits_script
     from quitgpt.cache import primary_in_backoff
 
     redis_cache = getattr(cache, "primary", cache)  # the Redis behind the database fallback
@@ -53,12 +67,11 @@ def hits(keys: list[tuple[str, int]]) -> list[int] | None:
     if client_of is not None and not primary_in_backoff(cache):
         try:
             names = [redis_cache.make_and_validate_key(key) for key, _window in keys]
-            # MULTI/EXEC: a key cannot expire between its SET NX and its INCR (and lose its expiry).
-            pipe = client_of(names[0], write=True).pipeline(transaction=True)
-            for name, (_key, window) in zip(names, keys, strict=True):
-                pipe.set(name, 0, ex=window, nx=True)
-                pipe.incr(name)
-            return [int(count) for count in pipe.execute()[1::2]]
+            client = client_of(names[0], write=True)
+            if _hits_script is None:
+                _hits_script = client.register_script(_HITS_LUA)
+            counts = _hits_script(keys=names, args=[window for _key, window in keys], client=client)
+            return [int(count) for count in counts]
         except Exception:
             logger.warning("rate-limit: Redis unreachable; counting through the cache's fallback")
     counts = [hit(key, window=window) for key, window in keys]
