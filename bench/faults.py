@@ -318,55 +318,91 @@ def scenario_redis() -> Verdict:
 
 
 # --- Scenario 2: the worker SIGKILLed in the middle of sending -----------------------------------------
+STALL = 8.0
+
+
+def stalls(mail_file: Path) -> list[tuple[str, str]]:
+    path = Path(f"{mail_file}.stalls")
+    return [tuple(line.split("\t")) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def pledge_state(env: dict, address: str) -> str:
+    """`email_owed emails_sent claimed?` of the address's pledge, e.g. "'' 1 False" once settled."""
+    return db(
+        env,
+        "from pledges.models import Pledge as P;"
+        f"p = P.objects.get(supporter__email_normalised='{address}');"
+        "print(repr(p.email_owed), p.emails_sent, p.email_claimed_at is not None)",
+    )
+
+
+def kill_mid_send(
+    v: Verdict, services: stack.Stack, env: dict, site: Http, mail_file: Path, worker, *, point: str
+) -> object:
+    """Sign, SIGKILL the worker while the sink stalls at `point`, start a new worker, and check that
+    the request got exactly one email, the row settled, and the first email's link confirms. Returns
+    the new worker."""
+    prefix = {"after the dot": "stall-dot", "before 354": "stall-data"}[point]
+    address = f"{prefix}-w{secrets.token_hex(3)}@example.com"
+    v.check(site.sign(address, fresh_ip()) == 303, f"sign {address}: 303")
+    deadline = time.monotonic() + 60
+    while (point, address) not in stalls(mail_file) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not v.check((point, address) in stalls(mail_file), f"the worker reached the sink's stall {point!r}"):
+        return worker
+    services.kill(worker)
+    killed_at = time.monotonic()
+    state = at_kill = pledge_state(env, address)
+    print(f"    worker SIGKILLed {point}: owed, sent, claimed = {state}; starting a new one", flush=True)
+    worker = services.celery(f"worker-after-{prefix}", env)
+    print(f"    waiting up to {EMAIL_WAIT:.0f} s for the row to settle", flush=True)
+    deadline = time.monotonic() + EMAIL_WAIT
+    while time.monotonic() < deadline:
+        state = pledge_state(env, address)
+        if state.startswith("''") and "False" in state:
+            break
+        time.sleep(1)
+    settled_after = time.monotonic() - killed_at
+    # Long enough for several runs of the batch sender (every 2 s) after the row settled, and for the
+    # stalled session to end.
+    time.sleep(max(15.0, STALL))
+    state = pledge_state(env, address)
+    counts = Counter(rcpt for rcpt, _s, _l in mails(mail_file))
+    v.check(counts[address] == 1, f"exactly one email for the request: {counts[address]}")
+    when = "already at the kill" if at_kill == state else f"{settled_after:.0f} s after the kill"
+    v.check(
+        state.startswith("''") and state.endswith("False"),
+        f"the row settled (nothing owed, no claim left) {when}: owed, sent, claimed = {state}",
+    )
+    first_link = next((link for rcpt, _s, link in mails(mail_file) if rcpt == address and link), "")
+    if v.check(bool(first_link), "the first email carries a confirmation link"):
+        path = urlsplit(first_link).path
+        status, _h, _b = site.get(path)
+        v.check(status == 200, f"its link opens the confirmation page: {status}")
+        status, headers, _b = site.post_form(path, {"action": "confirm"})
+        confirmed = status in {302, 303} and "/thanks/" in headers.get("location", "")
+        v.check(confirmed, f"and confirms: {status} -> {headers.get('location', '')}")
+    return worker
+
+
 def scenario_worker() -> Verdict:
     v = Verdict("Celery worker SIGKILLed in the middle of sending")
     with stack.Stack() as services:
         redis_port, _redis = services.redis()
-        # The sink records the message, then waits 8 s before saying "250 OK": the kill lands after the
-        # message was accepted and before the worker could stamp the row, the moment a double is born.
-        smtp_port, mail_file = services.smtp_sink(delay=8)
+        # The sink stalls STALL seconds at the point an address asks for (bench/smtp_sink.py), and the
+        # worker is killed there.
+        smtp_port, mail_file = services.smtp_sink(delay=STALL)
         env, site, worker = start_project(
             services, database_url=DATABASE_URL, redis_port=redis_port, smtp_port=smtp_port
         )
-        address = f"w{secrets.token_hex(3)}@example.com"
-        v.check(site.sign(address, fresh_ip()) == 303, "sign: 303")
-        counts = wait_for_mail(mail_file, [address], 60)
-        v.check(counts[address] == 1, "the first email reached the SMTP server")
-        services.kill(worker)
-        print("    worker SIGKILLed mid-send; starting a new one", flush=True)
-        services.celery("worker-again", env)
-        print(f"    waiting up to {EMAIL_WAIT:.0f} s for the row to settle", flush=True)
-        deadline = time.monotonic() + EMAIL_WAIT
-        owed_code = (
-            "from pledges.models import Pledge as P;"
-            f"p = P.objects.get(supporter__email_normalised='{address}');"
-            "print(repr(p.email_owed), p.emails_sent, p.email_claimed_at is not None)"
-        )
-        while time.monotonic() < deadline:
-            state = db(env, owed_code)
-            if state.startswith("''"):
-                break
-            time.sleep(3)
-        time.sleep(5)
-        counts = Counter(rcpt for rcpt, _s, _l in mails(mail_file))
-        v.check(counts[address] == 1, f"exactly one email for the request: {counts[address]}")
-        v.check(
-            state.startswith("''"),
-            f"the row settled (nothing owed, no claim left): owed, sent, claimed = {state}",
-        )
-        if not state.startswith("''"):
-            v.note(
-                "the killed sender's claim is held until quitgpt.optin.CLAIM_TIMEOUT (10 minutes); "
-                "the sweep then sends again with a fresh token: a second email, voiding the first's link"
-            )
-        first_link = next((link for rcpt, _s, link in mails(mail_file) if rcpt == address and link), "")
-        if v.check(bool(first_link), "the first email carries a confirmation link"):
-            path = urlsplit(first_link).path
-            status, _h, _b = site.get(path)
-            v.check(status == 200, f"its link opens the confirmation page: {status}")
-            status, headers, _b = site.post_form(path, {"action": "confirm"})
-            confirmed = status in {302, 303} and "/thanks/" in headers.get("location", "")
-            v.check(confirmed, f"and confirms: {status} -> {headers.get('location', '')}")
+        # 1. After the sink read the whole message (the final dot) and before its "250": the relay owns
+        #    the email, the double of RFC 1047 is born here unless the row was stamped before the dot.
+        print("    kill 1: after the final dot, before the relay's 250", flush=True)
+        worker = kill_mid_send(v, services, env, site, mail_file, worker, point="after the dot")
+        # 2. Inside DATA, before the dot: the relay discards the message, so it must be sent again, once,
+        #    by the new worker taking over the dead one's claim.
+        print("    kill 2: inside DATA, before the final dot", flush=True)
+        kill_mid_send(v, services, env, site, mail_file, worker, point="before 354")
     return v
 
 

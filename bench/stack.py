@@ -164,8 +164,12 @@ class Stack:
     def celery(
         self, name: str, env: dict[str, str], *, beat: bool = True, concurrency: int = 2
     ) -> subprocess.Popen:
-        """A worker (and beat) in its own session, so that a scenario can SIGKILL its process group."""
+        """A worker (and beat) in its own session, so that a scenario can SIGKILL its process group. At
+        nice 10, as docker-compose.yml runs it: on a shared machine the web comes first."""
         args = [
+            "nice",
+            "-n",
+            "10",
             str(VENV / "celery"),
             "-A",
             "quitgpt",
@@ -185,8 +189,10 @@ class Stack:
         port = free_port()
         path = self.log_dir / f"{name}-mail.tsv"
         path.touch()
+        # The sink stands for the SMTP relay, which runs on another machine: at nice 10, as the worker.
         process = self.start(
-            name, [PY, str(ROOT / "bench" / "smtp_sink.py"), str(port), str(path), str(delay)]
+            name,
+            ["nice", "-n", "10", PY, str(ROOT / "bench" / "smtp_sink.py"), str(port), str(path), str(delay)],
         )
         wait_port(port, process=process)
         return port, path

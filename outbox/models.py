@@ -15,9 +15,11 @@ class OutboundEmail(models.Model):
     text = models.TextField()
     html = models.TextField(blank=True)
     headers = models.JSONField(default=dict, blank=True)
-    # A sender claims the row with a conditional UPDATE; a claim older than outbox.services.CLAIM_TIMEOUT
-    # is given up (the worker died). `sent_at` is stamped with `WHERE sent_at IS NULL`.
+    # A sender claims the row with a conditional UPDATE; a claim older than outbox.services.CLAIM_TIMEOUT,
+    # or whose database connection (`claimed_by`, a PostgreSQL backend pid: quitgpt.claims) is gone, is
+    # given up (the worker died). `sent_at` is stamped with `WHERE sent_at IS NULL`, at the final dot.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.PositiveIntegerField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
 

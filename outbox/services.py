@@ -11,10 +11,12 @@ from datetime import timedelta
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from outbox.models import OutboundEmail
+from quitgpt.claims import claim_free, claimer_pid
+from quitgpt.smtp import CommitRefused, commit_point
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +52,17 @@ def outbox_owe(*, message: EmailMessage) -> OutboundEmail:
 
 def outbox_send(*, pk: int) -> bool:
     """Send one owed email, once: claimed by a conditional UPDATE, stamped `WHERE sent_at IS NULL`.
-    Raises if SMTP fails (the claim is released, the task retries, the sweep catches up)."""
+
+    The stamp is the commit point of `quitgpt.smtp`: production's SMTP backend writes it (and erases the
+    body) just before the final dot of DATA, and restores the row if the relay refuses the message;
+    other backends are stamped after the send. Raises if SMTP fails before that point (the claim is
+    released, the task retries, the sweep catches up)."""
     now = timezone.now()
+    pid = claimer_pid()
     claimed = (
         OutboundEmail.objects.filter(pk=pk, sent_at__isnull=True)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
-        .update(claimed_at=now, attempts=F("attempts") + 1)
+        .filter(claim_free(prefix="", now=now, timeout=CLAIM_TIMEOUT))
+        .update(claimed_at=now, claimed_by=pid, attempts=F("attempts") + 1)
     )
     if not claimed:
         return False
@@ -67,7 +74,7 @@ def outbox_send(*, pk: int) -> bool:
     if all(is_suppressed(a) for a in row.to.split(",") if a.strip()):
         # Hard-bounced or complained: never mailed again (stamped so that the sweep forgets it).
         OutboundEmail.objects.filter(pk=pk, sent_at__isnull=True).update(
-            sent_at=timezone.now(), claimed_at=None, text="", html="", subject=""
+            sent_at=timezone.now(), claimed_at=None, claimed_by=None, text="", html="", subject=""
         )
         return False
 
@@ -81,16 +88,34 @@ def outbox_send(*, pk: int) -> bool:
     )
     if row.html:
         message.attach_alternative(row.html, "text/html")
+    mine = OutboundEmail.objects.filter(pk=pk, sent_at__isnull=True, claimed_at=now, claimed_by=pid)
+
+    def stamp() -> bool:
+        # Sent: stamp it and erase the body (it may carry a sign-in code); conditional on this claim.
+        return bool(
+            mine.update(
+                sent_at=timezone.now(), claimed_at=None, claimed_by=None, text="", html="", subject=""
+            )
+        )
+
+    def undo() -> None:
+        # The relay refused it after the stamp: owed again, with its body (still in memory).
+        OutboundEmail.objects.filter(pk=pk).update(
+            sent_at=None, text=row.text, html=row.html, subject=row.subject
+        )
+
     try:
-        message.send()
+        with commit_point(commit=stamp, undo=undo) as point:
+            message.send()
+    except CommitRefused:
+        return False  # another sender took the row over; it sends (the relay dropped this copy)
     except Exception:
-        OutboundEmail.objects.filter(pk=pk, claimed_at=now).update(claimed_at=None)
+        if point.state == "pending":
+            mine.update(claimed_at=None, claimed_by=None)
         raise
-    # Sent: stamp it and erase the body (it may carry a sign-in code).
-    OutboundEmail.objects.filter(pk=pk, sent_at__isnull=True).update(
-        sent_at=timezone.now(), claimed_at=None, text="", html="", subject=""
-    )
-    return True
+    if point.state == "pending":  # a backend without the commit point
+        stamp()
+    return point.state != "undone"
 
 
 def outbox_send_owed(*, limit: int = 500) -> int:
@@ -101,7 +126,7 @@ def outbox_send_owed(*, limit: int = 500) -> int:
     OutboundEmail.objects.filter(sent_at__lt=now - timedelta(days=7)).delete()
     pks = list(
         OutboundEmail.objects.filter(sent_at__isnull=True, created_at__lt=now - SWEEP_GRACE)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+        .filter(claim_free(prefix="", now=now, timeout=CLAIM_TIMEOUT))
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
@@ -62,37 +63,38 @@ def _mailboxes_from(ip_digest: str, window: int) -> int:
 
 
 # Emails one client may cause at once per window; beyond, they are owed and the sweep sends them at a
-# bounded rate (quitgpt.optin.SWEEP_PER_CLIENT a minute): delayed, never dropped.
+# bounded rate (quitgpt.optin.SWEEP_PER_CLIENT a minute): delayed, never dropped. What is counted is the
+# client's submissions that got past the block lists, each of which owes at most one email.
 MAIL_BUDGET = 20
 MAIL_WINDOW = 600
 
 
-def is_over_mail_budget(*, ip_digest: str) -> bool:
-    """Count one email caused by this client (quitgpt.ratelimit); True if it is over the immediate
-    budget. When the cache is down, the emails owed to rows from this client in the window are counted."""
-    if not ip_digest:
-        return False
-    return ratelimit.over_limit(
-        f"pledges:mail:{ip_digest}",
-        limit=MAIL_BUDGET,
-        window=MAIL_WINDOW,
-        count_in_database=lambda: Pledge.objects.filter(
-            ip_hash=ip_digest, email_owed_since__gte=timezone.now() - timedelta(seconds=MAIL_WINDOW)
-        ).count(),
-    )
+@dataclass(frozen=True)
+class Admission:
+    """What the per-client counters say of one submission."""
+
+    over_limit: bool = False  # over a per-IP limit: its pledges are held until a moderator clears them
+    over_mail_budget: bool = False  # the email it owes waits for the sweep (delayed, not dropped)
 
 
-def is_over_limit(*, ip_digest: str, config: PledgeSettings) -> bool:
-    """Count this submission against both per-IP limits (quitgpt.ratelimit); True if over either."""
+def count_submission(*, ip_digest: str, config: PledgeSettings) -> Admission:
+    """Count one submission against both per-IP limits and the client's mail budget, in one round trip
+    to Redis (quitgpt.ratelimit.hits). When the cache is down, each is counted in the database: the
+    distinct mailboxes that pledged from the address in the window, and the emails owed to its rows."""
     if not ip_digest:
-        return False
+        return Admission()
     limits = ((config.short_limit, config.short_window), (config.long_limit, config.long_window))
-    # Both windows in one round trip to Redis; None (Redis down) counts each in the database.
-    counted = ratelimit.hits([(f"pledges:rate:{window}:{ip_digest}", window) for _limit, window in limits])
+    keys = [(f"pledges:rate:{window}:{ip_digest}", window) for _limit, window in limits]
+    counted = ratelimit.hits([*keys, (f"pledges:mail:{ip_digest}", MAIL_WINDOW)])
     over = False
     for i, (limit, window) in enumerate(limits):
         # Both windows count the hit, so evaluate each (no short-circuit).
         count = counted[i] if counted else _mailboxes_from(ip_digest, window) + 1
         if count > limit:
             over = True
-    return over
+    if counted:
+        mail = counted[2]
+    else:
+        since = timezone.now() - timedelta(seconds=MAIL_WINDOW)
+        mail = Pledge.objects.filter(ip_hash=ip_digest, email_owed_since__gte=since).count() + 1
+    return Admission(over_limit=over, over_mail_budget=mail > MAIL_BUDGET)

@@ -31,6 +31,14 @@ def country_choices() -> list[tuple[str, str]]:
     return choices
 
 
+class CountryField(forms.ChoiceField):
+    """A country code from the list: checked against the set of codes (the same in every language)
+    rather than by walking the 250 translated choices, which Django re-normalises on every access."""
+
+    def valid_value(self, value: str) -> bool:
+        return value in countries.countries
+
+
 class PledgeForm(HoneypotMixin, forms.Form):
     """The pledge form; its honeypot (`website`) comes from HoneypotMixin."""
 
@@ -53,7 +61,7 @@ class PledgeForm(HoneypotMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
     # A callable: evaluated when validated or rendered, from the per-language list (not copied per form).
-    country = forms.ChoiceField(label=_("Country"), choices=country_choices)
+    country = CountryField(label=_("Country"), choices=country_choices)
     message = forms.CharField(
         label=_("A message for the supporters wall (optional)"),
         max_length=280,

@@ -23,7 +23,7 @@ Where the code lives:
 
 from __future__ import annotations
 
-from pledges.abuse import _domain_candidates, is_blocked, is_over_limit
+from pledges.abuse import _domain_candidates, count_submission, is_blocked
 from pledges.moderation import (
     _jsonable,
     _moderate,
@@ -87,10 +87,10 @@ __all__ = [
     "_new_manage_fields",
     "_send_pledge_email",
     "_supporter_for",
+    "count_submission",
     "details_to_ask",
     "invalidation_queryset",
     "is_blocked",
-    "is_over_limit",
     "manage_token_for",
     "pledge_approve_wall",
     "pledge_clear_suspicion",

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from pledges.abuse import is_blocked, is_over_limit, is_over_mail_budget, is_tombstoned
+from pledges.abuse import count_submission, is_blocked, tombstone_key
 from pledges.models import Pledge, PledgeKind, PledgeStatus
 from pledges.rules import SigningRules, signing_rules
 from pledges.supporters import (
@@ -25,8 +25,8 @@ from pledges.supporters import (
     _holds_own_details,
     _mark_dirty,
     _set_details,
-    _supporter_locked_and_dirty,
     manage_token_for,
+    supporter_upsert,
 )
 from quitgpt.background import enqueue_on_commit
 from quitgpt.emails import normalise_email, plain_spelling
@@ -94,7 +94,8 @@ def pledge_create(
         return SubmissionResult(dropped="blocked")
     ip_digest = hash_ip(ip) if ip else ""
     # Over a per-IP limit, or a mailbox once marked as spam and erased: held until a moderator clears it.
-    suspicious = is_over_limit(ip_digest=ip_digest, config=config) or is_tombstoned(normalised)
+    admission = count_submission(ip_digest=ip_digest, config=config)
+    suspicious = admission.over_limit  # or a spam tombstone, read with the supporter (below)
     if not SHARE_CODE_RE.match(referral_code or ""):
         referral_code = ""
     details = {
@@ -105,13 +106,86 @@ def pledge_create(
         "updates_consent": updates_consent,
         "language": language,
     }
-    result = SubmissionResult(suspicious=suspicious)
+    pledge_fields = {
+        "email": plain_spelling(email),
+        "email_normalised": normalised,
+        "referral_code": referral_code,
+        "suspicious": suspicious,
+        "ip_hash": ip_digest,
+    }
+    args = (normalised, wanted, details, pledge_fields, language, on_created)
+    try:
+        result = _record_submission(*args, fast=True)
+    except IntegrityError:
+        # A new person whose pledge row already existed (it cannot, unless rows were edited by hand):
+        # the general path, one savepoint per kind.
+        result = _record_submission(*args, fast=False)
+    if result.email_pledge_id is not None and admission.over_mail_budget:
+        # This client caused many emails already: this one stays owed and the sweep sends it, at a
+        # bounded rate per client (delayed, not dropped).
+        result.delayed = True
+    elif result.email_pledge_id is not None and not settings.PLEDGES_EMAIL_BATCH_SECONDS:
+        # A broker outage is logged, never raised: the email stays owed and the sweep sends it.
+        enqueue_on_commit(SEND_TASK, result.email_pledge_id)
+    # Else no broker publish per submission: the row says the email is owed, and the batch task
+    # (every PLEDGES_EMAIL_BATCH_SECONDS) sends whatever is owed.
+    return result
+
+
+def _record_submission(
+    normalised: str,
+    wanted: list[str],
+    details: dict[str, Any],
+    pledge_fields: dict[str, Any],
+    language: str,
+    on_created: Callable[[list[Pledge]], None] | None,
+    *,
+    fast: bool,
+) -> SubmissionResult:
+    """The submission's rows, in one transaction. A new person (the common case on a busy day) has no
+    pledge yet: `fast` inserts all of theirs in one statement, the first one owing the confirmation
+    email, and raises IntegrityError (the transaction rolled back) if a row was there after all."""
     now = timezone.now()
     with transaction.atomic():
         # One submission at a time per mailbox (the row is locked): the details decision below reads,
         # then writes. Marked dirty now, in this transaction: whatever follows changes how it counts.
-        # A new supporter is inserted with this submission's details already.
-        supporter, created = _supporter_locked_and_dirty(normalised, details)
+        # A new supporter is inserted with this submission's details already, and, on the `fast` path,
+        # with its pledges (nothing to look up, and the first one owes the confirmation email as it is
+        # inserted: quitgpt.optin.owe_email's budget is whole on a new row). One statement in all.
+        new_pledges = []
+        if fast:
+            new_pledges = [
+                Pledge(
+                    kind=kind,
+                    share_code=secrets.token_urlsafe(9),
+                    requested_at=now,
+                    **pledge_fields,
+                    **({"email_owed": "confirm", "email_owed_since": now} if i == 0 else {}),
+                )
+                for i, kind in enumerate(wanted)
+            ]
+        found = supporter_upsert(
+            normalised, details, new_pledges=new_pledges, tombstone_hash=tombstone_key(normalised)
+        )
+        supporter, created = found.supporter, found.created
+        # Over a per-IP limit, or a mailbox once marked as spam and erased: held until a moderator
+        # clears it.
+        suspicious = pledge_fields["suspicious"] or found.tombstoned
+        pledge_fields = {**pledge_fields, "suspicious": suspicious}
+        result = SubmissionResult(suspicious=suspicious)
+        if found.pledge_ids:
+            for pledge in new_pledges:
+                pledge.pk, pledge.supporter, pledge.suspicious = (
+                    found.pledge_ids[pledge.kind],
+                    supporter,
+                    suspicious,
+                )
+                pledge._state.adding = False
+            result.created = new_pledges
+            result.email_pledge_id = new_pledges[0].pk
+            if on_created is not None:
+                on_created(result.created)
+            return result
         if not created and not _holds_own_details(supporter):
             # A new person, or one with nothing live: this submission's details are what they will
             # confirm (the confirmation page shows them). Otherwise the owner's stay as they are.
@@ -122,13 +196,9 @@ def pledge_create(
                     pledge = Pledge.objects.create(
                         supporter=supporter,
                         kind=kind,
-                        email=plain_spelling(email),
-                        email_normalised=normalised,
-                        referral_code=referral_code,
                         share_code=secrets.token_urlsafe(9),
-                        suspicious=suspicious,
-                        ip_hash=ip_digest,
                         requested_at=now,
+                        **pledge_fields,
                     )
                 result.created.append(pledge)
             except IntegrityError:
@@ -161,16 +231,6 @@ def pledge_create(
                 result.email_pledge_id = carrier.pk
         if on_created is not None and result.created:
             on_created(result.created)
-        if result.email_pledge_id is not None and is_over_mail_budget(ip_digest=ip_digest):
-            # This client caused many emails already: this one stays owed and the sweep sends it, at
-            # a bounded rate per client (delayed, not dropped).
-            result.delayed = True
-        elif result.email_pledge_id is not None and not settings.PLEDGES_EMAIL_BATCH_SECONDS:
-            pledge_id = result.email_pledge_id
-            # A broker outage is logged, never raised: the email stays owed and the sweep sends it.
-            enqueue_on_commit(SEND_TASK, pledge_id)
-        # Else no broker publish per submission: the row says the email is owed, and the batch task
-        # (every PLEDGES_EMAIL_BATCH_SECONDS) sends whatever is owed.
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -94,31 +95,61 @@ def _set_details(supporter: Supporter, details: dict[str, Any]) -> None:
 
 def _supporter_locked_and_dirty(email_normalised: str, details: dict[str, Any]) -> tuple[Supporter, bool]:
     """The mailbox's supporter, locked for this transaction and marked dirty (the caller is about to
-    change its pledges), and whether it was created. On PostgreSQL one upsert instead of get-or-create
-    (SELECT, SAVEPOINT, INSERT, RELEASE), SELECT ... FOR UPDATE and the dirty UPDATE: a new supporter is
-    inserted with `details` and fresh manage fields; an existing one keeps its details (the caller
-    decides) and gets manage fields only if it has none. The conflict's UPDATE takes the row lock."""
+    change its pledges), and whether it was created (`supporter_upsert` without pledges)."""
+    found = supporter_upsert(email_normalised, details)
+    return found.supporter, found.created
+
+
+@dataclass
+class Upserted:
+    supporter: Supporter
+    created: bool
+    tombstoned: bool = False  # the tombstone asked about was there
+    pledge_ids: dict[str, int] = field(default_factory=dict)  # kind -> id: a new person's pledges
+
+
+def supporter_upsert(
+    email_normalised: str,
+    details: dict[str, Any],
+    *,
+    new_pledges: list[Pledge] = (),  # type: ignore[assignment]
+    tombstone_hash: str = "",
+) -> Upserted:
+    """The mailbox's supporter, locked for this transaction and marked dirty (the caller is about to
+    change its pledges), and whether it was created.
+
+    On PostgreSQL one statement instead of get-or-create (SELECT, SAVEPOINT, INSERT, RELEASE), SELECT ...
+    FOR UPDATE and the dirty UPDATE: a new supporter is inserted with `details` and fresh manage fields;
+    an existing one keeps its details (the caller decides) and gets manage fields only if it has none.
+    The conflict's UPDATE takes the row lock. In the same statement, if asked: whether a spam tombstone
+    with `tombstone_hash` exists, and, only if the supporter is new, `new_pledges` (unsaved, without
+    their supporter; `suspicious` is OR-ed with the tombstone) inserted for them, every column of the
+    model taken from the instances, so that a new person costs one round trip."""
     if connection.vendor != "postgresql":
+        from pledges.models import SpamTombstone
+
         supporter = _supporter_for(email_normalised)
         supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
         _mark_dirty([supporter.pk])
-        return supporter, False
+        tombstoned = bool(tombstone_hash) and SpamTombstone.objects.filter(key_hash=tombstone_hash).exists()
+        return Upserted(supporter, False, tombstoned)
     now = timezone.now()
     fields = _new_manage_fields()
     receipt = receipt_fields()  # a new supporter's receipt; an existing one keeps theirs
     sql = (
-        "INSERT INTO pledges_supporter (created_at, updated_at, email_normalised, first_name, country,"
-        " message, message_approved, wall_consent, updates_consent, language, tally_dirty, manage_salt,"
-        " manage_token_hash, receipt_secret, receipt_commitment)"
+        "WITH s AS (INSERT INTO pledges_supporter (created_at, updated_at, email_normalised, first_name,"
+        " country, message, message_approved, wall_consent, updates_consent, language, tally_dirty,"
+        " manage_salt, manage_token_hash, receipt_secret, receipt_commitment)"
         " VALUES (%s, %s, %s, %s, %s, %s, false, %s, %s, %s, true, %s, %s, %s, %s)"
         " ON CONFLICT (email_normalised) DO UPDATE SET tally_dirty = true,"
         " manage_salt = CASE WHEN pledges_supporter.manage_salt = '' THEN EXCLUDED.manage_salt"
         " ELSE pledges_supporter.manage_salt END,"
         " manage_token_hash = CASE WHEN pledges_supporter.manage_salt = '' THEN EXCLUDED.manage_token_hash"
         " ELSE pledges_supporter.manage_token_hash END"
-        " RETURNING *, (xmax = 0) AS inserted"
+        " RETURNING *, (xmax = 0) AS inserted),"
+        " t AS (SELECT EXISTS (SELECT 1 FROM pledges_spamtombstone WHERE key_hash = %s) AS tombstoned)"
     )
-    params = [
+    params: list[Any] = [
         now,
         now,
         email_normalised,
@@ -132,9 +163,47 @@ def _supporter_locked_and_dirty(email_normalised: str, details: dict[str, Any]) 
         fields["manage_token_hash"],
         receipt["receipt_secret"],
         receipt["receipt_commitment"],
+        tombstone_hash,
     ]
+    if new_pledges:
+        pledge_sql, pledge_params = _insert_pledges_sql(new_pledges)
+        sql += ", " + pledge_sql
+        params += pledge_params
+        ids = "(SELECT array_agg(p.id ORDER BY p.id) FROM p) AS pledge_ids,"
+        ids += " (SELECT array_agg(p.kind ORDER BY p.id) FROM p) AS pledge_kinds"
+    else:
+        ids = "NULL::bigint[] AS pledge_ids, NULL::text[] AS pledge_kinds"
+    sql += f" SELECT s.*, t.tombstoned, {ids} FROM s, t"  # noqa: S608  # nosec B608
     supporter = next(iter(Supporter.objects.raw(sql, params)))
-    return supporter, bool(supporter.inserted)
+    new_ids = dict(zip(supporter.pledge_kinds or [], supporter.pledge_ids or [], strict=True))
+    return Upserted(supporter, bool(supporter.inserted), bool(supporter.tombstoned), new_ids)
+
+
+def _insert_pledges_sql(pledges: list[Pledge]) -> tuple[str, list[Any]]:
+    """The CTE `p` inserting `pledges` for the new supporter `s` (none if `s` existed), every concrete
+    column from the instances (each value prepared and cast as the ORM would store it)."""
+    columns = [f for f in Pledge._meta.concrete_fields if not f.primary_key and f.name != "supporter"]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in columns)
+    rows, params = [], []
+    for pledge in pledges:
+        for f in Pledge._meta.concrete_fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                f.pre_save(pledge, add=True)
+        values = []
+        for f in columns:
+            # Text as text: a cast to varchar(n) would cut a value that the column must refuse.
+            text = f.get_internal_type() in {"CharField", "EmailField", "TextField", "SlugField"}
+            cast = f"CAST(%s AS {'text' if text else f.cast_db_type(connection)})"
+            values.append(f"({cast} OR t.tombstoned)" if f.name == "suspicious" else cast)
+            params.append(f.get_db_prep_save(getattr(pledge, f.attname), connection))
+        # Only the model's column names and types are formatted in; every value is a parameter.
+        rows.append(f"SELECT s.id, {', '.join(values)} FROM s, t WHERE s.inserted")  # noqa: S608  # nosec B608
+    sql = (
+        f"p AS (INSERT INTO pledges_pledge (supporter_id, {names}) "
+        + " UNION ALL ".join(rows)
+        + " RETURNING id, kind)"
+    )
+    return sql, params
 
 
 def _mark_dirty(supporter_ids: Iterable[int]) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.db import DatabaseCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -36,13 +36,36 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 _retry_at: dict[str, float] = {}
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's Redis client, keeping one `redis.Redis` per connection pool instead of building one
+    (with its ~170 response callbacks) on every cache call. The pools are Django's, so the connections
+    and their per-process reset after a fork are unchanged; a `redis.Redis` holds no state of its own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
+class ReusingRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
+
+
 class RedisWithDatabaseFallback(BaseCache):
     """Redis while it answers, the database cache table while it does not."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(params)
         self.location = server
-        self.primary = RedisCache(server, params)
+        self.primary = ReusingRedisCache(server, params)
         fallback_params = {**params, "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 4}}
         self.fallback = DatabaseCache(FALLBACK_TABLE, fallback_params)
 

@@ -6,8 +6,14 @@ a hash), sends, then stamps the row. One request has one token, derived from SEC
 request's expiry (`request_token`): every email of that request (a double submit, a re-send, a sender
 killed mid-send and swept later) carries the same link, so every link sent stays valid until it expires
 or is used; a request starts when the previous one has expired, with a fresh budget of emails. Two
-senders can never both send, a crashed sender's claim expires, and a periodic sweep re-sends whatever is
-still owed, so nothing is lost when the broker or a worker is down.
+senders can never both send, and a periodic sweep re-sends whatever is still owed, so nothing is lost
+when the broker or a worker is down.
+
+The stamp is the commit point of the SMTP dialogue (`quitgpt.smtp`): production's backend writes it just
+before DATA's final dot, when the relay is about to own the message, so a worker killed after that point
+has sent its email (never sent again) and one killed before it has not (sent again, once). A killed
+sender's claim is taken over as soon as its database connection is gone (`quitgpt.claims`), else after
+CLAIM_TIMEOUT.
 """
 
 from __future__ import annotations
@@ -19,17 +25,20 @@ from datetime import UTC, timedelta
 from typing import TypeVar
 
 from django.db import models
-from django.db.models import F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, F, Q, Value, When, Window
+from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone
 
+from quitgpt.claims import claim_free, claimer_pid
+from quitgpt.smtp import CommitRefused, commit_point
 from quitgpt.tokens import MAX_TOKEN_LENGTH, hash_token, keyed_token
 
 logger = logging.getLogger(__name__)
 
 MAX_EMAILS = 5
 TOKEN_LIFETIME = timedelta(days=7)
-# A sender that claimed a row and vanished (worker killed) gives it up after this long.
+# A sender that claimed a row and vanished gives it up after this long; sooner when its database
+# connection is gone (a killed worker: quitgpt.claims).
 CLAIM_TIMEOUT = timedelta(minutes=10)
 # The sweep leaves fresh rows to the task enqueued on commit.
 SWEEP_GRACE = timedelta(minutes=1)
@@ -46,6 +55,9 @@ class DoubleOptIn(models.Model):
     email_owed = models.CharField(max_length=20, blank=True, default="", editable=False)
     email_owed_since = models.DateTimeField(null=True, blank=True, editable=False)
     email_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The PostgreSQL backend pid of the claiming sender's connection (quitgpt.claims): a claim whose
+    # connection is gone is taken over at once instead of after CLAIM_TIMEOUT.
+    email_claimed_by = models.PositiveIntegerField(null=True, blank=True, editable=False)
     emails_sent = models.PositiveSmallIntegerField(default=0, editable=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
@@ -113,15 +125,20 @@ def send_owed_email(
 ) -> bool:
     """Claim the row, send what it is owed through `send(obj, kind, raw_token)`, and stamp it.
 
-    Returns False when nothing was owed or another sender holds the claim. If `send` raises, the claim
-    is released and the exception propagates, so the caller's retry (or the sweep) tries again.
+    The stamp (nothing owed, one more email sent, the claim released) is the commit point of
+    `quitgpt.smtp`: production's SMTP backend writes it just before the final dot of DATA, and owes the
+    email again if the relay then refuses it; other backends (locmem, console) are stamped after
+    `send` returns. Returns False when nothing was owed or another sender holds the claim (or took it
+    over). If `send` raises before the commit point, the claim is released and the exception
+    propagates, so the caller's retry (or the sweep) tries again.
     """
     now = timezone.now()
+    pid = claimer_pid()
     claimed = (
         model.objects.filter(_budget_left(now), pk=pk)
         .exclude(email_owed="")
-        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - CLAIM_TIMEOUT))
-        .update(email_claimed_at=now)
+        .filter(claim_free(prefix="email_", now=now, timeout=CLAIM_TIMEOUT))
+        .update(email_claimed_at=now, email_claimed_by=pid)
     )
     if not claimed:
         return False
@@ -133,15 +150,40 @@ def send_owed_email(
     elif obj.token_expires_at is None or obj.token_expires_at <= now:
         # No live request: this email opens a new budget period (its token, if any, is kept).
         model.objects.filter(pk=pk).update(token_expires_at=now + TOKEN_LIFETIME, emails_sent=0)
+    mine = model.objects.filter(pk=pk, email_claimed_at=now, email_claimed_by=pid)
+
+    def stamp() -> bool:
+        # Conditional on this sender's claim: of two senders (one took a dead-looking claim over), one.
+        return bool(
+            mine.update(
+                email_owed="",
+                email_owed_since=None,
+                email_claimed_at=None,
+                email_claimed_by=None,
+                emails_sent=F("emails_sent") + 1,
+            )
+        )
+
+    def undo() -> None:
+        # The relay refused the message after the stamp: owe it again (unless owed again meanwhile).
+        model.objects.filter(pk=pk).update(
+            email_owed=Case(When(email_owed="", then=Value(kind)), default=F("email_owed")),
+            email_owed_since=Coalesce(F("email_owed_since"), Value(obj.email_owed_since or now)),
+            emails_sent=Greatest(F("emails_sent") - 1, Value(0)),
+        )
+
     try:
-        send(obj, kind, raw)
+        with commit_point(commit=stamp, undo=undo) as point:
+            send(obj, kind, raw)
+    except CommitRefused:
+        return False  # another sender took the row over; it sends (the relay dropped this copy)
     except Exception:
-        model.objects.filter(pk=pk, email_claimed_at=now).update(email_claimed_at=None)
+        if point.state == "pending":
+            mine.update(email_claimed_at=None, email_claimed_by=None)
         raise
-    model.objects.filter(pk=pk, email_claimed_at=now).update(
-        email_owed="", email_owed_since=None, email_claimed_at=None, emails_sent=F("emails_sent") + 1
-    )
-    return True
+    if point.state == "pending":  # a backend without the commit point, or nothing was sent
+        stamp()
+    return point.state != "undone"
 
 
 def owed_pks(
@@ -159,7 +201,7 @@ def owed_pks(
     rows = (
         model.objects.exclude(email_owed="")
         .filter(_budget_left(now), email_owed_since__lte=now - grace)
-        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - CLAIM_TIMEOUT))
+        .filter(claim_free(prefix="email_", now=now, timeout=CLAIM_TIMEOUT))
     )
     if any(f.name == "ip_hash" for f in model._meta.concrete_fields):
         rows = rows.annotate(

@@ -186,7 +186,10 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "QuitGPT <hello@quitgpt.invalid>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    # Django's SMTP backend, with the commit point before DATA's final dot (quitgpt/smtp.py): an owed
+    # email is recorded as sent exactly when the relay takes it over, so a killed worker never causes a
+    # second copy.
+    EMAIL_BACKEND = "quitgpt.smtp.EmailBackend"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 

@@ -49,7 +49,9 @@ def _int(request: HttpRequest, name: str, default: int | None = None, *, minimum
     if len(request.GET.getlist(name)) > 1:
         raise BadParameter(f"'{name}' is given more than once.")
     raw = request.GET.get(name)
-    if raw is None or raw == "":
+    if raw == "":
+        raise BadParameter(f"'{name}' is empty: give a whole number, or leave the parameter out.")
+    if raw is None:
         if default is None:
             raise BadParameter(f"'{name}' is required: a whole number.")
         return default

@@ -225,16 +225,42 @@ def smtp_server() -> Iterator[tuple[str, int, Mailbox]]:
 
 @pytest.fixture
 def smtp_mailbox(smtp_server, settings) -> Mailbox:
-    """Route this test's email through a real SMTP listener; returns its mailbox."""
+    """Route this test's email through a real SMTP listener, with production's backend (the commit point
+    at the final dot, quitgpt/smtp.py); returns its mailbox."""
     host, port, mailbox = smtp_server
     mailbox.clear()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "quitgpt.smtp.EmailBackend"
     settings.EMAIL_HOST = host
     settings.EMAIL_PORT = port
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""
     return mailbox
+
+
+@pytest.fixture
+def own_redis() -> Iterator[str]:
+    """A private redis-server on a free port (its URL): a broker no other worker of the session reads."""
+    if not shutil.which("redis-server"):
+        missing("redis-server", "the crash scenario starts its own Redis")
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(50):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(10)
 
 
 # --- A real Celery worker -----------------------------------------------------------------------------

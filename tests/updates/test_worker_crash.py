@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import ROOT, _database_url_for_tests, free_port, missing
+from tests.conftest import ROOT, _database_url_for_tests, free_port
 from tests.updates.conftest import make_subscriber, make_update
 from updates import services
 from updates.models import Delivery, DeliveryState, Update, UpdateStatus
@@ -39,30 +38,6 @@ class _SlowSink:
             self.received.extend(envelope.rcpt_tos)
         await asyncio.sleep(0.15)
         return "250 OK"
-
-
-@pytest.fixture
-def own_redis():
-    if not shutil.which("redis-server"):
-        missing("redis-server", "the crash scenario starts its own Redis")
-    port = free_port()
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    import redis
-
-    client = redis.Redis(port=port)
-    for _ in range(50):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.1)
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(10)
 
 
 @pytest.fixture
