@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
@@ -18,6 +18,7 @@ from events import calendars, links, selectors, services
 from events.forms import RsvpForm
 from events.models import Event, RsvpStatus
 from quitgpt.cors import cors
+from quitgpt.dates import human_datetime
 from quitgpt.i18n import supported_language
 from quitgpt.net import client_ip, ip_hash
 from quitgpt.security import safe_only, same_origin_post
@@ -30,7 +31,8 @@ def _page_url(event: Event) -> str:
 
 def _og_description(event: Event) -> str:
     """What a link preview says: when (in the event's own zone), where, then the description."""
-    when = formats.date_format(event.local_starts_at, "DATETIME_FORMAT")
+    with timezone.override(event.tz):
+        when = human_datetime(event.starts_at)
     text = " · ".join(part for part in (f"{when} ({event.timezone})", event.place_line) if part)
     description = " ".join(event.display_description.split())
     if description:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
 from django import forms
@@ -11,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from pledges.models import PLEDGE_TIERS
+from pledges.models import PLEDGE_TIERS, Supporter
 from quitgpt.emails import clean_address
 from quitgpt.forms import HoneypotMixin
 from quitgpt.validators import clean_message, clean_name
@@ -112,18 +113,52 @@ def pledge_form_for(data) -> PledgeForm:
 
 
 class SupporterDetailsForm(forms.Form):
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
+    """The person's details after signing: the manage page asks them all, the thank-you page only those
+    still missing (`fields`, from `services.details_to_ask`). Only the fields the form has are saved."""
 
-    first_name = forms.CharField(label=_("First name"), max_length=50, required=False)
+    first_name = forms.CharField(
+        label=_("First name"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+    )
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, required=False)
+    message = forms.CharField(
+        label=_("A message for the supporters wall (optional)"),
+        max_length=280,
+        required=False,
+        help_text=_("At most 280 characters. Shown only if you agree below and a moderator approves it."),
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 280}),
+    )
     wall_consent = forms.BooleanField(
         label=_("Show my first name, country and message on the supporters wall"), required=False
     )
     updates_consent = forms.BooleanField(label=_("Send me campaign updates by email"), required=False)
 
+    def __init__(self, *args, fields: Iterable[str] | None = None, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        if fields is not None:
+            for name in [name for name in self.fields if name not in fields]:
+                del self.fields[name]
+
+    @classmethod
+    def of(cls, supporter: Supporter, data=None, **kwargs) -> SupporterDetailsForm:
+        """The form for one supporter, filled in with what they gave (or with `data`, when posted)."""
+        initial = {
+            "first_name": supporter.first_name,
+            "country": supporter.country.code or "",
+            "message": supporter.message,
+            "wall_consent": supporter.wall_consent,
+            "updates_consent": supporter.updates_consent,
+        }
+        return cls(data, initial=initial, **kwargs)
+
     def clean_first_name(self) -> str:
         return clean_name(self.cleaned_data["first_name"])
+
+    def clean_message(self) -> str:
+        return clean_message(self.cleaned_data["message"])
 
 
 class InvalidationForm(forms.Form):

@@ -20,17 +20,48 @@ PENDING_LIFETIME = timedelta(days=7)
 
 
 # --- Self-service --------------------------------------------------------------------------------------
+# The details a person gives after signing, in the order the forms ask them.
+DETAIL_FIELDS = ("first_name", "country", "message", "wall_consent", "updates_consent")
+
+
 def supporter_update(
-    *, supporter: Supporter, first_name: str, wall_consent: bool, updates_consent: bool
+    *,
+    supporter: Supporter,
+    first_name: str | None = None,
+    country: str | None = None,
+    message: str | None = None,
+    wall_consent: bool | None = None,
+    updates_consent: bool | None = None,
 ) -> None:
-    """Change the person's name and consents (one row: they are the supporter's). A new name goes back to
-    moderation before it shows on the wall."""
-    Supporter.objects.filter(pk=supporter.pk).exclude(first_name=first_name).update(
-        first_name=first_name, message_approved=False
-    )
-    Supporter.objects.filter(pk=supporter.pk).update(
-        wall_consent=wall_consent, updates_consent=updates_consent
-    )
+    """Change the person's details (one row: they are the supporter's); a detail left None stays as it
+    is. A new name or message goes back to moderation before it shows on the wall; a new country moves
+    the person in the tally's breakdown, so it marks them dirty in the same transaction."""
+    with transaction.atomic():
+        for field, value in (("first_name", first_name), ("message", message)):
+            if value is not None:
+                Supporter.objects.filter(pk=supporter.pk).exclude(**{field: value}).update(
+                    **{field: value, "message_approved": False}
+                )
+        if country is not None and Supporter.objects.filter(pk=supporter.pk).exclude(country=country).update(
+            country=country
+        ):
+            _mark_dirty([supporter.pk])
+        consents = {
+            name: value
+            for name, value in (("wall_consent", wall_consent), ("updates_consent", updates_consent))
+            if value is not None
+        }
+        if consents:
+            Supporter.objects.filter(pk=supporter.pk).update(**consents)
+
+
+def details_to_ask(supporter: Supporter) -> tuple[str, ...]:
+    """The details still to ask after confirming (the thank-you page), in DETAIL_FIELDS order: those left
+    empty and consents not given. Someone with a country signed with the full form (which requires
+    one and asks every question) or has already answered: nothing is asked again."""
+    if supporter.country:
+        return ()
+    return tuple(name for name in DETAIL_FIELDS if not getattr(supporter, name))
 
 
 def pledge_withdraw(*, pledge: Pledge, actor: Any | None = None, reason: str = "") -> bool:

@@ -41,18 +41,12 @@ def self_service(request: HttpRequest, *, supporters: list[Supporter], page: Sel
         if supporter is None:
             return HttpResponse(status=400)
         if action == "update":
-            form = SupporterDetailsForm(request.POST)
-            if not form.is_valid():
+            form = details_save(request, supporter=supporter)
+            if form is not None:
                 return render_self_service(request, supporters, page, errors={supporter.pk: form}, status=400)
-            services.supporter_update(supporter=supporter, **form.cleaned_data)
             return HttpResponseRedirect(f"{page.here}?done=updated", status=303)
         if action == "unsubscribe":  # from campaign updates: the updates consent, withdrawn
-            services.supporter_update(
-                supporter=supporter,
-                first_name=supporter.first_name,
-                wall_consent=supporter.wall_consent,
-                updates_consent=False,
-            )
+            services.supporter_update(supporter=supporter, updates_consent=False)
             return HttpResponseRedirect(f"{page.here}?done=unsubscribed", status=303)
         if action in ("withdraw", "undo_withdraw"):
             target = Pledge.objects.filter(supporter=supporter, pk=_int(request.POST.get("pledge"))).first()
@@ -77,6 +71,19 @@ def self_service(request: HttpRequest, *, supporters: list[Supporter], page: Sel
     return render_self_service(request, supporters, page)
 
 
+def details_save(
+    request: HttpRequest, *, supporter: Supporter, fields: tuple[str, ...] | None = None
+) -> SupporterDetailsForm | None:
+    """Save the posted details form of `supporter` (only `fields` when given: the thank-you page asks
+    only what is missing) through `services.supporter_update`. None once saved, else the form with its
+    errors. The caller has checked that `supporter` is the visitor's own."""
+    form = SupporterDetailsForm.of(supporter, request.POST, fields=fields)
+    if not form.is_valid():
+        return form
+    services.supporter_update(supporter=supporter, **form.cleaned_data)
+    return None
+
+
 def render_self_service(
     request: HttpRequest,
     supporters: list[Supporter],
@@ -94,13 +101,8 @@ def render_self_service(
         pledges = [p for p in supporter.pledges.all() if p.email]
         if not pledges:
             continue
-        form = (errors or {}).get(supporter.pk) or SupporterDetailsForm(
-            initial={
-                "first_name": supporter.first_name,
-                "wall_consent": supporter.wall_consent,
-                "updates_consent": supporter.updates_consent,
-            },
-            auto_id=f"id_s{supporter.pk}_%s",
+        form = (errors or {}).get(supporter.pk) or SupporterDetailsForm.of(
+            supporter, auto_id=f"id_s{supporter.pk}_%s"
         )
         entries.append(
             {

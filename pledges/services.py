@@ -38,8 +38,10 @@ from pledges.moderation import (
 )
 from pledges.privacy import (
     _ANONYMOUS_PLEDGE,
+    DETAIL_FIELDS,
     PENDING_LIFETIME,
     _iso,
+    details_to_ask,
     pledge_undo_withdraw,
     pledge_withdraw,
     pledges_anonymise_all,
@@ -69,6 +71,7 @@ from pledges.supporters import (
 )
 
 __all__ = [
+    "DETAIL_FIELDS",
     "PENDING_LIFETIME",
     "SHARE_CODE_RE",
     "_ANONYMOUS_PLEDGE",
@@ -85,6 +88,7 @@ __all__ = [
     "_send_pledge_email",
     "_supporter_for",
     "count_submission",
+    "details_to_ask",
     "invalidation_queryset",
     "is_blocked",
     "manage_token_for",

@@ -22,11 +22,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from campaign import sources as campaign_sources
 from campaign import watch as campaign_watch
 from pledges import selectors, services
-from pledges.forms import PledgeForm, pledge_form_for
+from pledges.forms import PledgeForm, SupporterDetailsForm, pledge_form_for
 from pledges.models import Pledge, PledgeStatus, Supporter
 from pledges.receipts import receipt_from_token, receipt_token
 from pledges.rules import signing_rules
-from pledges.self_service import SelfServicePage, self_service
+from pledges.self_service import SelfServicePage, details_save, self_service
 from quitgpt.net import client_ip
 from quitgpt.responses import json_download
 from quitgpt.responses import private as _private
@@ -138,7 +138,8 @@ def _thanks_after_confirming(pledge: Pledge) -> HttpResponse:
     return HttpResponseRedirect(f"{url}?{urlencode(query)}")
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
+@same_origin_post
 def thanks(request: HttpRequest, code: str) -> HttpResponse:
     if not services.SHARE_CODE_RE.match(code):
         raise Http404
@@ -146,19 +147,49 @@ def thanks(request: HttpRequest, code: str) -> HttpResponse:
     if pledge is None:
         raise Http404
     # `receipt` (a signed token, from the confirmation) shows the receipt; `k` (the manage token) offers
-    # what comes after confirming. Either makes the page private to this visitor.
+    # what comes after confirming: the details still missing, the switch, the reminder. Either makes the
+    # page private to this visitor; without `k` it shows nobody's data and no form.
     receipt = receipt_from_token(request.GET.get("receipt"))
-    key = request.GET.get("k", "")
+    key = (request.POST if request.method == "POST" else request.GET).get("k", "")
     supporter = selectors.supporter_by_manage_token(key) if key else None
-    context = {"share_code": code, "receipt": receipt}
-    if supporter is not None and supporter.pk == pledge.supporter_id:
-        context.update(panel_supporter=supporter, done=request.GET.get("done", ""))
-        return _private(render(request, "pledges/thanks.html", context))
-    response = render(request, "pledges/thanks.html", context)
+    owner = supporter if supporter is not None and supporter.pk == pledge.supporter_id else None
+    if request.method == "POST":
+        if owner is None:  # only the person who confirmed, through their own manage token
+            return HttpResponse(status=400)
+        form = details_save(request, supporter=owner, fields=services.details_to_ask(owner))
+        if form is None:
+            here = reverse("pledges:thanks", kwargs={"code": code})
+            return HttpResponseRedirect(f"{here}?{urlencode({'k': key, 'done': 'details'})}", status=303)
+        return _private(_render_thanks(request, code, receipt, owner, key, form=form, status=400))
+    if owner is not None:
+        return _private(_render_thanks(request, code, receipt, owner, key))
+    response = _render_thanks(request, code, receipt)
     if receipt:  # reached from the confirmation: the receipt is for this visitor alone
         return _private(response)
     patch_cache_control(response, public=True, max_age=300)
     return response
+
+
+def _render_thanks(
+    request: HttpRequest,
+    code: str,
+    receipt: dict[str, str] | None,
+    owner: Supporter | None = None,
+    key: str = "",
+    *,
+    form: SupporterDetailsForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The thank-you page; for its owner (`owner`, through `key`) it also asks the details still missing
+    (not once they were just saved) and shows what comes after confirming."""
+    context = {"share_code": code, "receipt": receipt}
+    if owner is not None:
+        done = request.GET.get("done", "")
+        if form is None and done != "details":
+            asked = services.details_to_ask(owner)
+            form = SupporterDetailsForm.of(owner, fields=asked) if asked else None
+        context.update(panel_supporter=owner, done=done, key=key, details_form=form)
+    return render(request, "pledges/thanks.html", context, status=status)
 
 
 @require_safe

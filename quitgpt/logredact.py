@@ -26,11 +26,14 @@ PRIVATE_PREFIXES = (
 )
 REDACTED = "[redacted]"
 _SECRET_RE = re.compile(r"(/(?:" + "|".join(PRIVATE_PREFIXES) + r")/)[^/?#\s\"']+")
+# Private tokens carried in a query string: the thank-you page's manage token (`k`) and signed receipt.
+PRIVATE_PARAMETERS = ("k", "receipt")
+_PARAMETER_RE = re.compile(r"([?&](?:" + "|".join(PRIVATE_PARAMETERS) + r")=)[^&#\s\"']+")
 
 
 def redact(text: str) -> str:
-    """`text` with every private token in a path replaced by [redacted]."""
-    return _SECRET_RE.sub(r"\1" + REDACTED, text)
+    """`text` with every private token in a path or a private query parameter replaced by [redacted]."""
+    return _PARAMETER_RE.sub(r"\1" + REDACTED, _SECRET_RE.sub(r"\1" + REDACTED, text))
 
 
 class RedactTokensFilter(logging.Filter):

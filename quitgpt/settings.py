@@ -268,6 +268,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
+# One date style and one date-time style per language, read only through quitgpt.dates.
+FORMAT_MODULE_PATH = ["quitgpt.formats"]
 
 # --- Static files ---------------------------------------------------------------------------------------
 STATIC_URL = "/static/"

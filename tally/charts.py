@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from quitgpt.dates import human_date, human_day_month
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 36
@@ -40,8 +42,8 @@ def daily_chart_svg(points: list[tuple[date, int]], *, language: str = "en") -> 
             _("%(total)s people confirmed from %(start)s to %(end)s.")
             % {
                 "total": number_format(total, force_grouping=True),
-                "start": date_format(points[0][0], "SHORT_DATE_FORMAT"),
-                "end": date_format(points[-1][0], "SHORT_DATE_FORMAT"),
+                "start": human_date(points[0][0]),
+                "end": human_date(points[-1][0]),
             }
         )
     else:
@@ -66,12 +68,12 @@ def daily_chart_svg(points: list[tuple[date, int]], *, language: str = "en") -> 
         parts.append(
             f'<rect x="{x:.1f}" y="{TOP + plot_h - h:.1f}" width="{slot * 0.7:.1f}" '
             f'height="{h:.1f}" fill="#a3001b">'
-            f"<title>{escape(date_format(day, 'SHORT_DATE_FORMAT'))}: "
+            f"<title>{escape(human_date(day))}: "
             f"{escape(number_format(n, force_grouping=True))}</title></rect>"
         )
     for i in (0, len(points) // 2, len(points) - 1) if points else ():
         x = LEFT + i * slot + slot / 2
-        label = escape(date_format(points[i][0], "j M"))
+        label = escape(human_day_month(points[i][0]))
         parts.append(
             f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="middle" font-size="11" '
             f'fill="#4a4a55">{label}</text>'

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django import template
 from django.urls import translate_url
 
+from quitgpt import dates
+
 register = template.Library()
 
 
@@ -32,6 +34,32 @@ def page_path(context: template.Context, language: str) -> str:
     if request is None:
         return "/" if language == "en" else f"/{language}/"
     return translate_url(request.path, language)
+
+
+@register.filter(expects_localtime=True)
+def human_date(value) -> str:
+    """A date for people, in the site's one date style (quitgpt.dates)."""
+    return dates.human_date(value)
+
+
+@register.filter(expects_localtime=True)
+def human_datetime(value) -> str:
+    """A date and time for people, in the site's one date-time style (quitgpt.dates)."""
+    return dates.human_datetime(value)
+
+
+@register.filter(expects_localtime=True)
+def human_time(value) -> str:
+    """The time of day with its zone, where the date is given nearby (quitgpt.dates)."""
+    return dates.human_time(value)
+
+
+@register.filter
+def iso_date(value) -> str:
+    """A `<time datetime>` value for a date: YYYY-MM-DD."""
+    from datetime import date
+
+    return value.isoformat()[:10] if isinstance(value, date) else ""
 
 
 @register.filter(expects_localtime=True)

@@ -42,3 +42,4 @@ def seeded(db) -> None:
         from django.apps import apps
 
         import_module("alternatives.migrations.0002_seed_campaign_directory").seed(apps, None)
+        import_module("alternatives.migrations.0004_fill_confer_and_alpine").fill(apps, None)

@@ -10,6 +10,8 @@ import pytest
 from django.utils import timezone
 
 from alternatives.models import Alternative
+from pledges import services
+from pledges.models import Supporter
 from tests.conftest import IN_CI, ROOT, missing
 from tests.events.conftest import make_event
 from tests.pledges.conftest import make_pledge
@@ -51,8 +53,22 @@ def public_pages() -> list[str]:
         *details,
         f"/events/{event.slug}/",
         f"/pledge/thanks/{pledge.share_code}/",
+        private_thanks_page(),
         f"/r/{pledge.share_code}",
     ]
+
+
+def private_thanks_page(share_code: str = "Quick1234") -> str:
+    """The thank-you page as its owner sees it after signing the short form: it asks for every detail."""
+    quick = make_pledge(
+        email=f"{share_code.lower()}@example.org",
+        status="confirmed",
+        share_code=share_code,
+        country="",
+        first_name="",
+    )
+    assert services.details_to_ask(quick.supporter) == services.DETAIL_FIELDS  # the page shows the form
+    return f"/pledge/thanks/{share_code}/?k={services.manage_token_for(quick.supporter)}"
 
 
 def _axe_source() -> str:
@@ -129,6 +145,24 @@ def test_the_home_page_signs_without_javascript(live_server, browser) -> None:
     tab.get_by_role("button", name="Sign the pledge").click()
     tab.wait_for_url(live_server.url + "/pledge/check-your-email/")
     context.close()
+
+
+def test_the_thank_you_page_takes_the_details_without_javascript(live_server, browser) -> None:
+    path = private_thanks_page("NoJs12345")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(live_server.url + path)
+    tab.get_by_role("textbox", name="First name").fill("Noor")
+    tab.get_by_role("combobox", name="Country").select_option("FR")
+    tab.get_by_role("checkbox", name="Send me campaign updates by email").check()
+    tab.get_by_role("button", name="Save my details").click()
+    tab.wait_for_url("**done=details")
+    assert tab.get_by_role("status").inner_text().startswith("Your details are saved.")
+    assert tab.get_by_role("heading", name="Next step: share the boycott").is_visible()
+    assert tab.get_by_role("button", name="Save my details").count() == 0
+    context.close()
+    person = Supporter.objects.get(email_normalised="nojs12345@example.org")
+    assert (person.first_name, person.country.code, person.updates_consent) == ("Noor", "FR", True)
 
 
 def test_the_home_page_is_light_and_loads_nothing_from_other_hosts(live_server, browser) -> None:

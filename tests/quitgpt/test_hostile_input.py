@@ -107,6 +107,14 @@ def test_every_private_link_of_the_site_is_redacted() -> None:
         assert REDACTED in redact(line), route
 
 
+def test_the_thank_you_pages_private_parameters_are_redacted() -> None:
+    line = f'"GET /fr/pledge/thanks/Abc123456/?receipt={SECRET}&k={SECRET}&done=details HTTP/1.1" 302'
+    assert redact(line) == (
+        f'"GET /fr/pledge/thanks/Abc123456/?receipt={REDACTED}&k={REDACTED}&done=details HTTP/1.1" 302'
+    )
+    assert redact("/events/?kind=rally&page=2") == "/events/?kind=rally&page=2"  # not `k=`
+
+
 def test_redaction_leaves_ordinary_paths_alone() -> None:
     for line in ('"GET /pledge/ HTTP/1.1" 200', "Not Found: /events/rsvp/", "/pledge/thanks/abc123/"):
         assert redact(line) == line

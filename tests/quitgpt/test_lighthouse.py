@@ -55,3 +55,21 @@ def test_the_main_pages_score_full_marks_in_lighthouse(live_server, tmp_path, pa
     assert scores["accessibility"] == 1, failing
     assert scores["best-practices"] == 1, failing
     assert scores["seo"] >= 0.95, failing
+
+
+def test_the_thank_you_page_with_its_details_form_scores_full_marks_in_lighthouse(
+    live_server, tmp_path
+) -> None:
+    """As its owner sees it after the short form (the form for every detail). A private page, never
+    indexed: search-engine scores do not apply."""
+    from tests.quitgpt.test_browser_quality import private_thanks_page
+
+    report = _lighthouse(live_server.url + private_thanks_page(), tmp_path / "report.json")
+    scores = {key: category["score"] for key, category in report["categories"].items()}
+    failing = [
+        f"{a['id']}: {a['title']}"
+        for a in report["audits"].values()
+        if a.get("scoreDisplayMode") in {"binary", "numeric"} and (a.get("score") or 0) < 1
+    ]
+    assert scores["accessibility"] == 1, failing
+    assert scores["best-practices"] == 1, failing
