@@ -13,8 +13,8 @@ from typing import Any
 
 from campaign.models import Partner, PledgeSource
 from pledges import services as pledge_services
+from quitgpt.emails import normalise_email
 from quitgpt.net import ip_hash as hash_ip
-from quitgpt.rows import insert_rows
 
 # Second-level labels under which registrations sit (example.co.uk, example.com.au).
 _SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "gouv", "ne", "or"}
@@ -46,26 +46,14 @@ def ip_prefix(ip: str) -> str:
 
 
 def pledge_create_with_source(*, partner: Partner | None = None, ip: str = "", **kwargs: Any):
-    """`pledge_create`, plus the source of each new pledge, in its transaction."""
+    """`pledge_create`, plus the source of each new pledge, written atomically with it (on the pledge
+    POST's path, in the very statement that writes a new person's pledges)."""
     prefix = ip_prefix(ip)
-    prefix_hash = hash_ip(prefix) if prefix else ""
-    country = (kwargs.get("country") or "")[:2]
-
-    def record(pledges: list) -> None:
-        # On the pledge POST's path: one INSERT with no ORM compilation (quitgpt.rows).
-        insert_rows(
-            [
-                PledgeSource(
-                    pledge_id=pledge.pk,
-                    supporter_id=pledge.supporter_id,
-                    partner=partner,
-                    domain=base_domain(pledge.email_normalised.rpartition("@")[2]),
-                    ip_prefix_hash=prefix_hash,
-                    country=country,
-                )
-                for pledge in pledges
-            ],
-            ignore_conflicts=True,
-        )
-
-    return pledge_services.pledge_create(ip=ip, on_created=record, **kwargs)
+    email = kwargs.get("email") or ""
+    source = PledgeSource(
+        partner=partner,
+        domain=base_domain(normalise_email(email).rpartition("@")[2]),
+        ip_prefix_hash=hash_ip(prefix) if prefix else "",
+        country=(kwargs.get("country") or "")[:2],
+    )
+    return pledge_services.pledge_create(ip=ip, companion=source, **kwargs)

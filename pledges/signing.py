@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import logging
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -34,6 +36,7 @@ from quitgpt.i18n import supported_language
 from quitgpt.mail import send_templated_email
 from quitgpt.net import ip_hash as hash_ip
 from quitgpt.optin import SWEEP_PER_CLIENT, find_by_token, owe_email, owed_pks, send_owed_email
+from quitgpt.rows import insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -74,14 +77,15 @@ def pledge_create(
     referral_code: str = "",
     ip: str = "",
     rules: SigningRules | None = None,
-    on_created: Callable[[list[Pledge]], None] | None = None,
+    companion: models.Model | None = None,
 ) -> SubmissionResult:
     """Record a signature for one or more kinds. Raises SigningPaused, or ValueError on input that the
     form should have refused. Every other outcome looks the same to the visitor. `rules`: the signing
     rules the caller already read for this request (pledges.rules), else read here.
 
-    `on_created(pledges)` runs in the same transaction with the new pledges, if any (campaign.sources
-    records where they came from)."""
+    `companion`: an unsaved row of a model with `pledge` and `supporter` keys, of which a copy is written
+    with each new pledge, atomically with it, its keys filled in (campaign.sources records where each
+    pledge came from this way: pledges stays unaware of the model)."""
     rules = rules or signing_rules()
     config = rules.config
     if config.signing_paused:
@@ -113,7 +117,7 @@ def pledge_create(
         "suspicious": suspicious,
         "ip_hash": ip_digest,
     }
-    args = (normalised, wanted, details, pledge_fields, language, on_created)
+    args = (normalised, wanted, details, pledge_fields, language, companion)
     try:
         result = _record_submission(*args, fast=True)
     except IntegrityError:
@@ -138,54 +142,55 @@ def _record_submission(
     details: dict[str, Any],
     pledge_fields: dict[str, Any],
     language: str,
-    on_created: Callable[[list[Pledge]], None] | None,
+    companion: models.Model | None,
     *,
     fast: bool,
 ) -> SubmissionResult:
-    """The submission's rows, in one transaction. A new person (the common case on a busy day) has no
-    pledge yet: `fast` inserts all of theirs in one statement, the first one owing the confirmation
-    email, and raises IntegrityError (the transaction rolled back) if a row was there after all."""
+    """The submission's rows. A new person (the common case on a busy day) has no pledge yet: on
+    PostgreSQL, `fast` writes the supporter, all of their pledges (the first one owing the confirmation
+    email: quitgpt.optin.owe_email's budget is whole on a new row) and their companion rows in one
+    statement, atomic on its own, and raises IntegrityError (nothing written) if a row was there after
+    all. Someone who signed before takes the general path, in one transaction."""
     now = timezone.now()
+    tombstone = tombstone_key(normalised)
+    if fast and connection.vendor == "postgresql":
+        new_pledges = [
+            Pledge(
+                kind=kind,
+                share_code=secrets.token_urlsafe(9),
+                requested_at=now,
+                **pledge_fields,
+                **({"email_owed": "confirm", "email_owed_since": now} if i == 0 else {}),
+            )
+            for i, kind in enumerate(wanted)
+        ]
+        # Inside a caller's transaction, a savepoint keeps a conflict from breaking it; on its own (a
+        # request), the statement needs no BEGIN and COMMIT of its own.
+        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+            found = supporter_upsert(
+                normalised, details, new_pledges=new_pledges, companion=companion, tombstone_hash=tombstone
+            )
+        if found.created:
+            suspicious = pledge_fields["suspicious"] or found.tombstoned
+            for pledge in new_pledges:
+                pledge.pk = found.pledge_ids[pledge.kind]
+                pledge.supporter, pledge.suspicious = found.supporter, suspicious
+                pledge._state.adding = False
+            return SubmissionResult(
+                created=new_pledges, suspicious=suspicious, email_pledge_id=new_pledges[0].pk
+            )
+        # They signed before (the statement only marked them dirty): the general path.
     with transaction.atomic():
         # One submission at a time per mailbox (the row is locked): the details decision below reads,
         # then writes. Marked dirty now, in this transaction: whatever follows changes how it counts.
-        # A new supporter is inserted with this submission's details already, and, on the `fast` path,
-        # with its pledges (nothing to look up, and the first one owes the confirmation email as it is
-        # inserted: quitgpt.optin.owe_email's budget is whole on a new row). One statement in all.
-        new_pledges = []
-        if fast:
-            new_pledges = [
-                Pledge(
-                    kind=kind,
-                    share_code=secrets.token_urlsafe(9),
-                    requested_at=now,
-                    **pledge_fields,
-                    **({"email_owed": "confirm", "email_owed_since": now} if i == 0 else {}),
-                )
-                for i, kind in enumerate(wanted)
-            ]
-        found = supporter_upsert(
-            normalised, details, new_pledges=new_pledges, tombstone_hash=tombstone_key(normalised)
-        )
+        # A new supporter is inserted with this submission's details already.
+        found = supporter_upsert(normalised, details, tombstone_hash=tombstone)
         supporter, created = found.supporter, found.created
         # Over a per-IP limit, or a mailbox once marked as spam and erased: held until a moderator
         # clears it.
         suspicious = pledge_fields["suspicious"] or found.tombstoned
         pledge_fields = {**pledge_fields, "suspicious": suspicious}
         result = SubmissionResult(suspicious=suspicious)
-        if found.pledge_ids:
-            for pledge in new_pledges:
-                pledge.pk, pledge.supporter, pledge.suspicious = (
-                    found.pledge_ids[pledge.kind],
-                    supporter,
-                    suspicious,
-                )
-                pledge._state.adding = False
-            result.created = new_pledges
-            result.email_pledge_id = new_pledges[0].pk
-            if on_created is not None:
-                on_created(result.created)
-            return result
         if not created and not _holds_own_details(supporter):
             # A new person, or one with nothing live: this submission's details are what they will
             # confirm (the confirmation page shows them). Otherwise the owner's stay as they are.
@@ -229,9 +234,17 @@ def _record_submission(
             # in the one of the first pledge.
             if owe_email(Pledge, pk=carrier.pk, kind=already_kind(language)):
                 result.email_pledge_id = carrier.pk
-        if on_created is not None and result.created:
-            on_created(result.created)
+        if companion is not None and result.created:
+            insert_rows(
+                [_companion_of(companion, pledge) for pledge in result.created], ignore_conflicts=True
+            )
     return result
+
+
+def _companion_of(companion: models.Model, pledge: Pledge) -> models.Model:
+    row = copy.copy(companion)
+    row.pledge_id, row.supporter_id = pledge.pk, pledge.supporter_id
+    return row
 
 
 # --- Sending -------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -115,6 +115,7 @@ def supporter_upsert(
     details: dict[str, Any],
     *,
     new_pledges: list[Pledge] = (),  # type: ignore[assignment]
+    companion: models.Model | None = None,
     tombstone_hash: str = "",
 ) -> Upserted:
     """The mailbox's supporter, locked for this transaction and marked dirty (the caller is about to
@@ -126,7 +127,9 @@ def supporter_upsert(
     The conflict's UPDATE takes the row lock. In the same statement, if asked: whether a spam tombstone
     with `tombstone_hash` exists, and, only if the supporter is new, `new_pledges` (unsaved, without
     their supporter; `suspicious` is OR-ed with the tombstone) inserted for them, every column of the
-    model taken from the instances, so that a new person costs one round trip."""
+    model taken from the instances, with, for each, a copy of `companion` (an unsaved row of a model
+    with `pledge` and `supporter` keys, which are filled in; ON CONFLICT DO NOTHING), so that a new
+    person costs one statement, atomic on its own."""
     if connection.vendor != "postgresql":
         from pledges.models import SpamTombstone
 
@@ -171,6 +174,10 @@ def supporter_upsert(
         pledge_sql, pledge_params = _insert_pledges_sql(new_pledges)
         sql += ", " + pledge_sql
         params += pledge_params
+        if companion is not None:
+            companion_sql, companion_params = _insert_companion_sql(companion)
+            sql += ", " + companion_sql
+            params += companion_params
         ids = "(SELECT array_agg(p.id ORDER BY p.id) FROM p) AS pledge_ids,"
         ids += " (SELECT array_agg(p.kind ORDER BY p.id) FROM p) AS pledge_kinds"
     else:
@@ -195,9 +202,7 @@ def _pledge_row_sql() -> str:
     written, _stamped, _names = insert_shape(Pledge, skip=_NOT_WRITTEN)
     values = []
     for f in written:
-        # Text as text: a cast to varchar(n) would cut a value that the column must refuse.
-        text = f.get_internal_type() in {"CharField", "EmailField", "TextField", "SlugField"}
-        cast = f"CAST(%s AS {'text' if text else f.cast_db_type(connection)})"
+        cast = f"CAST(%s AS {_cast_type(f)})"
         values.append(f"({cast} OR t.tombstoned)" if f.name == "suspicious" else cast)
     # Only the model's column types are formatted in; every value is a parameter.
     return f"SELECT s.id, {', '.join(values)} FROM s, t WHERE s.inserted"  # noqa: S608  # nosec B608
@@ -212,7 +217,36 @@ def _insert_pledges_sql(pledges: list[Pledge]) -> tuple[str, list[Any]]:
     _written, _stamped, names = insert_shape(Pledge, skip=_NOT_WRITTEN)
     params = [value for pledge in pledges for value in prepared_values(pledge, skip=_NOT_WRITTEN)]
     rows = " UNION ALL ".join([_pledge_row_sql()] * len(pledges))
-    return f"p AS (INSERT INTO pledges_pledge (supporter_id, {names}) {rows} RETURNING id, kind)", params
+    return (
+        f"p AS (INSERT INTO pledges_pledge (supporter_id, {names}) {rows} RETURNING id, kind, supporter_id)",
+        params,
+    )
+
+
+_KEYS = frozenset({"pledge", "supporter"})
+
+
+def _insert_companion_sql(companion: models.Model) -> tuple[str, list[Any]]:
+    """The CTE `c`: a copy of `companion` for each pledge of `p`, its pledge and supporter keys set."""
+    model = type(companion)
+    written, _stamped, names = insert_shape(model, skip=_KEYS)
+    keys = ", ".join(
+        connection.ops.quote_name(model._meta.get_field(name).column) for name in ("pledge", "supporter")
+    )
+    casts = ", ".join(f"CAST(%s AS {_cast_type(f)})" for f in written)
+    table = connection.ops.quote_name(model._meta.db_table)
+    sql = (
+        f"c AS (INSERT INTO {table} ({keys}, {names})"  # noqa: S608  # nosec B608 - names and types only
+        f" SELECT p.id, p.supporter_id, {casts} FROM p ON CONFLICT DO NOTHING)"
+    )
+    return sql, prepared_values(companion, skip=_KEYS)
+
+
+def _cast_type(f) -> str:
+    """The type a parameter is cast to: text as text (a cast to varchar(n) would cut a value that the
+    column must refuse), anything else as its column's type."""
+    text = f.get_internal_type() in {"CharField", "EmailField", "TextField", "SlugField"}
+    return "text" if text else f.cast_db_type(connection)
 
 
 def _mark_dirty(supporter_ids: Iterable[int]) -> None:
