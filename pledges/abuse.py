@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from pledges.models import Pledge, PledgeSettings, SpamTombstone
-from pledges.rules import SigningRules, signing_rules
+from pledges.rules import VERSION_KEY, SigningRules, local_rules, signing_rules
 from quitgpt import ratelimit
 from quitgpt.net import normalise_ip
 from quitgpt.tokens import keyed_token
@@ -77,15 +77,20 @@ class Admission:
     over_mail_budget: bool = False  # the email it owes waits for the sweep (delayed, not dropped)
 
 
-def count_submission(*, ip_digest: str, config: PledgeSettings) -> Admission:
-    """Count one submission against both per-IP limits and the client's mail budget, in one round trip
-    to Redis (quitgpt.ratelimit.hits). When the cache is down, each is counted in the database: the
-    distinct mailboxes that pledged from the address in the window, and the emails owed to its rows."""
-    if not ip_digest:
-        return Admission()
+def _counter_keys(ip_digest: str, config: PledgeSettings) -> list[tuple[str, int]]:
     limits = ((config.short_limit, config.short_window), (config.long_limit, config.long_window))
     keys = [(f"pledges:rate:{window}:{ip_digest}", window) for _limit, window in limits]
-    counted = ratelimit.hits([*keys, (f"pledges:mail:{ip_digest}", MAIL_WINDOW)])
+    return [*keys, (f"pledges:mail:{ip_digest}", MAIL_WINDOW)]
+
+
+def _windows(config: PledgeSettings) -> tuple[int, int]:
+    return config.short_window, config.long_window
+
+
+def _admission(ip_digest: str, config: PledgeSettings, counted: list[int] | None) -> Admission:
+    """What the counts say; None (no cache answered): each counted in the database instead, the
+    distinct mailboxes that pledged from the address in the window, and the emails owed to its rows."""
+    limits = ((config.short_limit, config.short_window), (config.long_limit, config.long_window))
     over = False
     for i, (limit, window) in enumerate(limits):
         # Both windows count the hit, so evaluate each (no short-circuit).
@@ -98,3 +103,30 @@ def count_submission(*, ip_digest: str, config: PledgeSettings) -> Admission:
         since = timezone.now() - timedelta(seconds=MAIL_WINDOW)
         mail = Pledge.objects.filter(ip_hash=ip_digest, email_owed_since__gte=since).count() + 1
     return Admission(over_limit=over, over_mail_budget=mail > MAIL_BUDGET)
+
+
+def count_submission(*, ip_digest: str, config: PledgeSettings) -> Admission:
+    """Count one submission against both per-IP limits and the client's mail budget, in one round trip
+    to Redis (quitgpt.ratelimit.hits), or in the database when the cache is down."""
+    if not ip_digest:
+        return Admission()
+    return _admission(ip_digest, config, ratelimit.hits(_counter_keys(ip_digest, config)))
+
+
+def admit(*, ip_digest: str, rules: SigningRules | None = None) -> tuple[SigningRules, Admission]:
+    """The signing rules and this submission's counts (`count_submission`). When this process holds a
+    copy of the rules, the shared version (pledges.rules) is read in the same round trip as the
+    counters, under the copy's windows: one round trip to Redis for both. The counts come before the
+    block lists and the pause are looked at, so a dropped submission counts against its client too."""
+    if rules is not None:
+        return rules, count_submission(ip_digest=ip_digest, config=rules.config)
+    hint = local_rules()
+    if hint is None or not ip_digest:
+        rules = signing_rules()
+        return rules, count_submission(ip_digest=ip_digest, config=rules.config)
+    counted, version = ratelimit.hits(_counter_keys(ip_digest, hint.config), read=VERSION_KEY)
+    rules = signing_rules(version=version)
+    if _windows(rules.config) != _windows(hint.config):
+        # An organiser changed the windows just now: count under the new ones (this once, two trips).
+        return rules, count_submission(ip_digest=ip_digest, config=rules.config)
+    return rules, _admission(ip_digest, rules.config, counted)

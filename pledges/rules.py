@@ -63,19 +63,39 @@ class SigningRules:
         return self
 
 
-_local: tuple[str, float, SigningRules] | None = None
+_local: tuple[object, float, SigningRules] | None = None
+_UNREAD = object()
 
 
-def signing_rules() -> SigningRules:
-    """The current rules: this process's copy while the shared version has not moved, else the rows."""
+def local_rules() -> SigningRules | None:
+    """This process's copy of the rules, not checked against the shared version (None when it has
+    none, or an expired one): what a caller needs to know beforehand, e.g. the limits' windows, to read
+    the version in the same round trip as its own counters (pledges.abuse.admit)."""
+    local = _local
+    lifetime = settings.PLEDGES_RULES_CACHE_SECONDS
+    if lifetime > 0 and local is not None and time.monotonic() - local[1] < lifetime:
+        return local[2]
+    return None
+
+
+def signing_rules(*, version: object = _UNREAD) -> SigningRules:
+    """The current rules: this process's copy while the shared version has not moved, else the rows.
+    `version`: the shared version as the caller already read it (quitgpt.ratelimit.hits, `read=`), so
+    that it costs no round trip of its own; None when it was missing."""
     global _local
     lifetime = settings.PLEDGES_RULES_CACHE_SECONDS
     if lifetime <= 0:
         return SigningRules()
     try:
-        version = cache.get(VERSION_KEY)
-        if version is None:
-            cache.add(VERSION_KEY, secrets.token_hex(8), None)
+        if version is _UNREAD:
+            version = cache.get(VERSION_KEY)
+        if not isinstance(version, int):
+            # None (never set, or flushed), or a version from before versions were numbers: a number
+            # that every process then reads alike.
+            if version is None:
+                cache.add(VERSION_KEY, _new_version(), None)
+            else:
+                bump_rules_version()
             version = cache.get(VERSION_KEY)
     except Exception:
         return SigningRules()  # nobody could tell us about a change: read the rows
@@ -87,12 +107,17 @@ def signing_rules() -> SigningRules:
     return rules
 
 
+def _new_version() -> int:
+    # A number: the cache stores it as is (not pickled), so that a script can read it (quitgpt.ratelimit).
+    return secrets.randbits(62)
+
+
 def bump_rules_version() -> None:
     """Every process rereads the rules on its next submission."""
     global _local
     _local = None
     try:
-        cache.set(VERSION_KEY, secrets.token_hex(8), None)
+        cache.set(VERSION_KEY, _new_version(), None)
     except Exception:
         logger.warning(
             "cache unavailable: a change to the signing rules applies within %s s on other processes",

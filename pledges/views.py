@@ -44,13 +44,12 @@ def pledge(request: HttpRequest) -> HttpResponse:
         response = render(request, "pledges/pledge.html", {"form": form, "paused": paused})
         patch_cache_control(response, public=True, max_age=60)
         return response
-    rules = signing_rules()
-    if rules.config.signing_paused:
-        return render(request, "pledges/pledge.html", {"paused": True}, status=503)
     form = pledge_form_for(request.POST)
     if form.is_bot:  # the same answer as a real pledge; nothing saved, nothing sent
         return HttpResponseRedirect(reverse("pledges:check_email"), status=303)
     if not form.is_valid():
+        if signing_rules().config.signing_paused:  # no point correcting the form
+            return render(request, "pledges/pledge.html", {"paused": True}, status=503)
         return render(request, "pledges/pledge.html", {"form": form}, status=400)
     data = form.cleaned_data
     try:
@@ -66,7 +65,6 @@ def pledge(request: HttpRequest) -> HttpResponse:
             language=get_language() or "en",
             referral_code=data["ref"],
             ip=client_ip(request),
-            rules=rules,
         )
     except services.SigningPaused:
         return render(request, "pledges/pledge.html", {"paused": True}, status=503)

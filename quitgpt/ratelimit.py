@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.core.cache import cache
 
@@ -43,36 +44,59 @@ def over_limit(key: str, *, limit: int, window: int, count_in_database: Callable
 
 # One round trip for every counter of a request: each key counted (INCR) and, if this hit opened its
 # window, given the window's expiry, atomically (a script runs alone). The same fixed windows as `hit`.
+# With a key to read as well (the last of KEYS when ARGV has one more entry), its value comes last.
 _HITS_LUA = """
 local counts = {}
-for i, key in ipairs(KEYS) do
-  local n = redis.call('INCR', key)
-  if n == 1 then redis.call('EXPIRE', key, ARGV[i]) end
-  counts[i] = n
+for i, window in ipairs(ARGV) do
+  if window == 'read' then
+    counts[i] = redis.call('GET', KEYS[i]) or false
+  else
+    local n = redis.call('INCR', KEYS[i])
+    if n == 1 then redis.call('EXPIRE', KEYS[i], window) end
+    counts[i] = n
+  end
 end
 return counts
 """
 _hits_script = None
 
 
-def hits(keys: list[tuple[str, int]]) -> list[int] | None:
+def hits(keys: list[tuple[str, int]], *, read: str | None = None) -> Any:
     """`hit` for several (key, window) pairs in one round trip to Redis (a script: INCR, and EXPIRE on
     the window's first hit, per key). Through `hit` one key at a time when there is no Redis to script,
-    or while the cache has fallen back to the database (quitgpt/cache.py). None when no cache answers."""
+    or while the cache has fallen back to the database (quitgpt/cache.py). None when no cache answers.
+
+    With `read`, the cache's value under that key is read in the same round trip, and the answer is
+    `(counts, value)` (value None when missing or unreadable)."""
     global _hits_script
     from quitgpt.cache import primary_in_backoff
 
     redis_cache = getattr(cache, "primary", cache)  # the Redis behind the database fallback
     client_of = getattr(getattr(redis_cache, "_cache", None), "get_client", None)
-    if client_of is not None and not primary_in_backoff(cache):
+    if client_of is not None and not primary_in_backoff(cache) and (keys or read):
         try:
             names = [redis_cache.make_and_validate_key(key) for key, _window in keys]
+            args: list[Any] = [window for _key, window in keys]
+            if read is not None:
+                names.append(redis_cache.make_and_validate_key(read))
+                args.append("read")
             client = client_of(names[0], write=True)
             if _hits_script is None:
                 _hits_script = client.register_script(_HITS_LUA)
-            counts = _hits_script(keys=names, args=[window for _key, window in keys], client=client)
-            return [int(count) for count in counts]
+            answer = _hits_script(keys=names, args=args, client=client)
+            counts = [int(count) for count in answer[: len(keys)]]
+            if read is None:
+                return counts
+            raw = answer[-1]
+            return counts, (None if raw is None else redis_cache._cache._serializer.loads(raw))
         except Exception:
             logger.warning("rate-limit: Redis unreachable; counting through the cache's fallback")
-    counts = [hit(key, window=window) for key, window in keys]
-    return None if any(count is None for count in counts) else counts  # type: ignore[return-value]
+    counted = [hit(key, window=window) for key, window in keys]
+    counts = None if any(count is None for count in counted) else counted
+    if read is None:
+        return counts
+    try:
+        value = cache.get(read)
+    except Exception:
+        value = None
+    return counts, value

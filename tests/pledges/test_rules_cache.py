@@ -76,6 +76,7 @@ def test_in_production_a_new_signature_takes_one_statement(sign, cached_rules, s
     from campaign.models import PledgeSource
 
     settings.PLEDGES_EMAIL_BATCH_SECONDS = 2
+    PledgeSettings.load()  # created once (which bumps the rules' version), as on a running site
     sign(email="warm@example.org", ip="192.0.2.1")
     with CaptureQueriesContext(connection) as queries:
         assert (
@@ -85,3 +86,23 @@ def test_in_production_a_new_signature_takes_one_statement(sign, cached_rules, s
     pledges = Pledge.objects.filter(email_normalised="new@example.org")
     assert pledges.count() == 2 and pledges.exclude(email_owed="").count() == 1
     assert PledgeSource.objects.filter(pledge__in=pledges, domain="example.org").count() == 2
+
+
+def test_a_warm_process_asks_redis_once_per_signature(sign, cached_rules, monkeypatch) -> None:
+    # The rules' version is read in the same script call as the client's counters (pledges.abuse.admit).
+    import redis
+
+    commands = []
+    real = redis.Redis.execute_command
+
+    def counting(self, *args, **options):
+        commands.append(args[0])
+        return real(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counting)
+    PledgeSettings.load()
+    sign(email="warm@example.org", ip="192.0.2.1")
+    commands.clear()
+    assert sign(email="once@example.org", ip="192.0.2.7").status_code == 303
+    assert commands == ["EVALSHA"]
+    assert Pledge.objects.filter(email_normalised="once@example.org").exists()
