@@ -221,8 +221,8 @@ def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], types: tupl
         # split and cast by the server; bytes travel as bytea's hex input form.
         arrays = ", ".join(f"string_to_array(%s, ',')::{t}[]" for t in types)
         columns = [
-            ",".join(("\\x" + v.hex()) if isinstance(v, bytes) else str(v) for v in column)
-            for column in zip(*rows, strict=True)
+            "\\x" + ",\\x".join(map(bytes.hex, column)) if t == "bytea" else ",".join(map(str, column))
+            for column, t in zip(zip(*rows, strict=True), types, strict=True)
         ]
         with connection.cursor() as cursor:
             cursor.execute(
