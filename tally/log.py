@@ -3,8 +3,11 @@ with signed tree heads. Nothing personal in it: a leaf is a receipt commitment, 
 
 - `log_append` is called by the tally job (`tally.engine._apply_batch`) inside the batch's transaction,
   with each supporter's applied state before and after: the log and the aggregates commit together.
+  On PostgreSQL an append is three statements whatever its size (`_append_leaves`: the tip, then one
+  INSERT per table); the nodes it completes are computed in memory from the tip's O(log n) frontier.
 - `log_sign_head` signs (tree_size, root, counted, timestamp) with Ed25519 when the log grew; called when
-  a snapshot is published, so every tally run that appended entries publishes a head.
+  a snapshot is published, so every tally run that appended entries publishes a head. It reads the tip
+  once more (with the deltas' sum since the latest head) and folds the root from it.
 - Reads for the public endpoints (`log_entries`, `log_inclusion_proof`, `log_consistency_proof`) touch
   O(log n) stored hashes (`tally.merkle` explains the storage).
 - `log_drift` and `log_repair` are the nightly recount's check of the log against the count.
