@@ -7,8 +7,9 @@ bench/README.md between the LOG-RESULTS markers (and prints them).
    the log's two calls replaced by no-ops, in alternating rounds (after one warm-up pair, not counted);
    the difference of the medians is what the log adds (1,000 entries appended + one signed head). The
    append (committed) then the head, alone, are timed too, and the statements they issue counted.
-   As in production: a LOG_SIGNING_KEY, and planner statistics (ANALYZE once the log is seeded: the
-   shared development server runs without autovacuum, which a production database has).
+   As in production: debug off (Django then keeps no log of every statement) with a LOG_SIGNING_KEY,
+   and planner statistics (ANALYZE once the log is seeded: the shared development server runs without
+   autovacuum, which a production database has).
 2. Proofs: inclusion and consistency proofs served by the real endpoint code at growing log sizes,
    with the number of stored hashes each reads (O(log n)).
 3. Verifier: scripts/verify_count.py run as a subprocess against a 2,000,000-entry log. How it is fed:
@@ -26,6 +27,7 @@ import json
 import os
 import re
 import resource
+import secrets
 import statistics
 import subprocess
 import sys
@@ -56,8 +58,12 @@ def recreate_database() -> None:
 
 def tally_figures() -> dict:
     os.environ["DATABASE_URL"] = BENCH_DB
-    # Production signs with a configured key (required when debug is off), not the embedded default's.
-    os.environ.setdefault("LOG_SIGNING_KEY", base64.b64encode(b"bench-log-signing-key-32-bytes!!").decode())
+    # As production runs: debug off (no query log on every statement), so a configured signing key.
+    os.environ.setdefault("DJANGO_DEBUG", "0")
+    os.environ.setdefault("DJANGO_HTTPS", "0")
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
+    os.environ.setdefault("LOG_SIGNING_KEY", base64.b64encode(secrets.token_bytes(32)).decode())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quitgpt.settings")
     import django
 
