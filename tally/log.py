@@ -7,7 +7,7 @@ with signed tree heads. Nothing personal in it: a leaf is a receipt commitment, 
   INSERT per table); the nodes it completes are computed in memory from the tip's O(log n) frontier.
 - `log_sign_head` signs (tree_size, root, counted, timestamp) with Ed25519 when the log grew; called when
   a snapshot is published, so every tally run that appended entries publishes a head. It reads the tip
-  once more (with the deltas' sum since the latest head) and folds the root from it.
+  once more, with the latest head and the deltas' sum since, and folds the root from it.
 - Reads for the public endpoints (`log_entries`, `log_inclusion_proof`, `log_consistency_proof`) touch
   O(log n) stored hashes (`tally.merkle` explains the storage).
 - `log_drift` and `log_repair` are the nightly recount's check of the log against the count.
@@ -138,11 +138,14 @@ def _nodes(keys: set[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
 
 @dataclass(frozen=True)
 class Tip:
-    """The log's right edge: its size, the hashes of its perfect subtrees (`merkle.frontier_keys`, all an
-    append and a root need) and, when asked for, the sum of the deltas from an index on."""
+    """The log's right edge: its size and the hashes of its perfect subtrees (`merkle.frontier_keys`, all
+    an append and a root need); with the latest head (`_tip(with_head=True)`), that head's size and count
+    and the sum of the deltas appended since."""
 
     size: int
     frontier: dict[merkle.NodeKey, bytes]
+    head_size: int = 0
+    head_counted: int = 0
     added: int = 0
 
     @property
@@ -152,13 +155,13 @@ class Tip:
 
 
 # PostgreSQL, one statement: the last entry (the size, and the level-0 subtree when the size is odd), the
-# stored node of each other bit b set in the size (level b, index (size >> b) - 1) and, for a head, the sum
-# of the deltas from an index on (bounded on both sides: an index range scan even before the table has
-# statistics; MATERIALIZED: computed once, not once per node).
+# stored node of each other bit b set in the size (level b, index (size >> b) - 1) and, for a head, the
+# latest head and the sum of the deltas since (bounded on both sides: an index range scan even before
+# the table has statistics; MATERIALIZED: computed once, not once per node).
 _TIP_SQL = """
-WITH last AS (SELECT {index}, leaf_hash FROM {entries} ORDER BY {index} DESC LIMIT 1){added_cte}
-SELECT last.{index}, last.leaf_hash, {added_column}, node.level, node.hash
-FROM last{added_join}
+WITH last AS (SELECT {index}, leaf_hash FROM {entries} ORDER BY {index} DESC LIMIT 1){head_ctes}
+SELECT last.{index}, last.leaf_hash, {head_columns}, node.level, node.hash
+FROM last{head_join}
 LEFT JOIN LATERAL (
     SELECT n.level, n.hash
     FROM (
@@ -168,41 +171,49 @@ LEFT JOIN LATERAL (
     JOIN {nodes} AS n ON n.level = b.level AND n.{index} = ((last.{index} + 1) >> b.level) - 1
 ) AS node ON TRUE
 """
-_TIP_ADDED_CTE = """,
+_TIP_HEAD_CTES = """,
+head AS (SELECT tree_size, counted FROM {heads} ORDER BY tree_size DESC LIMIT 1),
 added AS MATERIALIZED (
     SELECT SUM(delta) AS total FROM {entries}
-    WHERE {index} >= %s AND {index} <= (SELECT {index} FROM last)
+    WHERE {index} >= COALESCE((SELECT tree_size FROM head), 0) AND {index} <= (SELECT {index} FROM last)
 )"""
 
 
-def _tip(*, since: int | None = None) -> Tip:
-    """The log's tip, read in one statement on PostgreSQL (O(log n) rows); `added` sums the deltas of
-    the entries from `since` on (0 when `since` is None)."""
+def _tip(*, with_head: bool = False) -> Tip:
+    """The log's tip, read in one statement on PostgreSQL (O(log n) rows), with the latest head and the
+    deltas since when asked."""
     if connection.vendor != "postgresql":
         size = log_size()
         keys = set(merkle.frontier_keys(size))
-        added = 0
-        if since is not None:
-            added = LogEntry.objects.filter(index__gte=since).aggregate(s=Sum("delta"))["s"] or 0
-        return Tip(size, _nodes(keys) if keys else {}, added)
+        frontier = _nodes(keys) if keys else {}
+        if not with_head:
+            return Tip(size, frontier)
+        head = SignedTreeHead.objects.order_by("-tree_size").values_list("tree_size", "counted").first()
+        head_size, head_counted = head or (0, 0)
+        added = LogEntry.objects.filter(index__gte=head_size).aggregate(s=Sum("delta"))["s"] or 0
+        return Tip(size, frontier, head_size, head_counted, added)
     names = {
         "index": connection.ops.quote_name("index"),
         "entries": LogEntry._meta.db_table,
         "nodes": LogNode._meta.db_table,
+        "heads": SignedTreeHead._meta.db_table,
     }
-    summed = since is not None
     sql = _TIP_SQL.format(
         **names,
-        added_cte=_TIP_ADDED_CTE.format(**names) if summed else "",
-        added_column="added.total" if summed else "NULL",
-        added_join=" CROSS JOIN added" if summed else "",
+        head_ctes=_TIP_HEAD_CTES.format(**names) if with_head else "",
+        head_columns=(
+            "(SELECT tree_size FROM head), (SELECT counted FROM head), added.total"
+            if with_head
+            else "NULL, NULL, NULL"
+        ),
+        head_join=" CROSS JOIN added" if with_head else "",
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [since] if summed else [])
+        cursor.execute(sql)
         rows = cursor.fetchall()
     if not rows:
         return Tip(0, {})
-    last, last_hash, total = rows[0][:3]
+    last, last_hash, head_size, head_counted, added = rows[0][:5]
     size = last + 1
     frontier = {(level, (size >> level) - 1): bytes(h) for *_, level, h in rows if level is not None}
     if size & 1:
@@ -210,7 +221,7 @@ def _tip(*, since: int | None = None) -> Tip:
     missing = set(merkle.frontier_keys(size)) - frontier.keys()
     if missing:
         raise LookupError(f"log nodes missing: {sorted(missing)[:5]}")
-    return Tip(size, frontier, total or 0)
+    return Tip(size, frontier, head_size or 0, head_counted or 0, added or 0)
 
 
 def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], types: tuple[str, ...]) -> None:
@@ -404,14 +415,12 @@ def log_latest_head() -> SignedTreeHead | None:
 def log_sign_head() -> SignedTreeHead | None:
     """Sign a head for the log as it is now, if it grew since the latest head; else return the latest.
     Idempotent and safe to race: a head per tree size (unique), the loser reads the winner's."""
-    latest = log_latest_head()
-    since = latest.tree_size if latest else 0
-    # The size, the root's subtrees and the deltas since the latest head: one statement (PostgreSQL).
-    tip = _tip(since=since)
-    if tip.size <= since:
-        return latest
+    # The latest head, the size, the root's subtrees and the deltas since: one statement (PostgreSQL).
+    tip = _tip(with_head=True)
+    if tip.size <= tip.head_size:
+        return log_latest_head()
     size = tip.size
-    counted = (latest.counted if latest else 0) + tip.added
+    counted = tip.head_counted + tip.added
     root_hash = tip.root.hex()
     timestamp = timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
     key, key_id = _signing_key()
@@ -425,9 +434,24 @@ def log_sign_head() -> SignedTreeHead | None:
         signature=signature,
         key_id=key_id,
     )
-    # A concurrent signer (a reported tally's publish, outside the job's lock) may have signed this size.
-    SignedTreeHead.objects.bulk_create([head], ignore_conflicts=True)
+    _insert_head(head)
     return head
+
+
+def _insert_head(head: SignedTreeHead) -> None:
+    """One INSERT that does nothing if a concurrent signer (a reported tally's publish, outside the job's
+    lock) has signed this size; in the caller's transaction or none (bulk_create would open one: a BEGIN
+    and a COMMIT more)."""
+    columns = ("tree_size", "root_hash", "counted", "timestamp", "signature", "key_id", "created_at")
+    values = [getattr(head, column) for column in columns]
+    values[-1] = connection.ops.adapt_datetimefield_value(head.created_at)
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SignedTreeHead._meta.db_table} ({quoted}) "  # noqa: S608  # nosec B608
+            f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT (tree_size) DO NOTHING",
+            values,
+        )
 
 
 def head_json(head: SignedTreeHead) -> dict[str, Any]:
