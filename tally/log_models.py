@@ -25,7 +25,7 @@ class LogEntry(models.Model):
 
     class Meta:
         # Found by exact commitment only: a plain index, not db_index (whose LIKE twin on PostgreSQL
-        # doubled the random-place index writes of every append; migration 0007).
+        # doubled the random-place index writes of every append; migration 0008).
         indexes = [models.Index(fields=["commitment"], name="tally_logentry_commitment")]
         constraints = [
             models.CheckConstraint(condition=Q(delta__in=[1, -1]), name="tally_logentry_delta_one"),

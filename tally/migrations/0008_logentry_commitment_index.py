@@ -35,7 +35,7 @@ def backwards(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tally", "0006_reportedtally_kind_deleted"),
+        ("tally", "0007_auditsamplemember_email_claimed_by"),
     ]
 
     operations = [
