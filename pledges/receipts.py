@@ -16,6 +16,8 @@ from django.db import connection
 from pledges.models import Supporter
 
 PREFIX = "quitgpt-receipt-v1:"
+# SQL for a fresh secret: two v4 UUIDs' hex (244 random bits from the server's strong random source).
+_RANDOM_HEX_SQL = "replace(gen_random_uuid()::text, '-', '') || replace(gen_random_uuid()::text, '-', '')"
 
 
 def receipt_commitment(secret: str) -> str:
@@ -30,13 +32,16 @@ def receipt_fields() -> dict[str, str]:
 
 def receipts_ensure(supporter_ids: Iterable[int]) -> dict[int, str]:
     """The commitment of each supporter, giving one to any that has none yet (rows inserted by bulk SQL,
-    or older than receipts). Never changes an existing commitment: the log may already carry it."""
+    or older than receipts). Never changes an existing commitment: the log may already carry it.
+    PostgreSQL: one statement, whatever the number of supporters and of missing receipts."""
     ids = sorted(set(supporter_ids))
-    found = dict(Supporter.objects.filter(id__in=ids).values_list("id", "receipt_commitment"))
-    missing = [sid for sid, commitment in found.items() if not commitment]
-    if len(missing) > 20 and connection.vendor == "postgresql":
-        receipts_fill_sql(missing)
+    if not ids:
+        return {}
+    if connection.vendor == "postgresql":
+        found = _receipts_read_and_fill(ids)
+    else:
         found = dict(Supporter.objects.filter(id__in=ids).values_list("id", "receipt_commitment"))
+    # Left: rows that another transaction gave a receipt meanwhile (read it), or a database without SQL fill.
     for sid in [sid for sid, commitment in found.items() if not commitment]:
         fields = receipt_fields()
         Supporter.objects.filter(id=sid, receipt_commitment="").update(**fields)
@@ -44,18 +49,37 @@ def receipts_ensure(supporter_ids: Iterable[int]) -> dict[int, str]:
     return found
 
 
+def _receipts_read_and_fill(ids: list[int]) -> dict[int, str]:
+    """PostgreSQL: each supporter's commitment, filling the empty ones as `receipts_fill_sql` does, in one
+    statement. "" for a row whose receipt a concurrent transaction wrote first (the UPDATE skips it)."""
+    table = Supporter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH wanted AS (SELECT id, receipt_commitment FROM {table} WHERE id = ANY(%s)),
+                filled AS (
+                    UPDATE {table} SET receipt_secret = x.s,
+                        receipt_commitment = encode(sha256(convert_to(%s || x.s, 'UTF8')), 'hex')
+                    FROM (SELECT id, {_RANDOM_HEX_SQL} AS s FROM wanted WHERE receipt_commitment = '') x
+                    WHERE {table}.id = x.id AND {table}.receipt_commitment = ''
+                    RETURNING {table}.id, {table}.receipt_commitment
+                )
+                SELECT wanted.id, COALESCE(filled.receipt_commitment, wanted.receipt_commitment)
+                FROM wanted LEFT JOIN filled ON filled.id = wanted.id""",  # noqa: S608  # nosec B608
+            [ids, PREFIX],
+        )
+        return dict(cursor.fetchall())
+
+
 def receipts_fill_sql(ids: list[int] | None = None) -> int:
-    """PostgreSQL, set-based: a secret for every supporter without one (or those in `ids`). The secret is
-    two v4 UUIDs' hex (244 random bits from the server's strong random source)."""
+    """PostgreSQL, set-based: a secret (`_RANDOM_HEX_SQL`) for every supporter without one (or those in
+    `ids`)."""
     table = Supporter._meta.db_table
     where = "receipt_commitment = ''" + (" AND id = ANY(%s)" if ids is not None else "")
     with connection.cursor() as cursor:
         cursor.execute(
             f"""UPDATE {table} SET receipt_secret = x.s,
                    receipt_commitment = encode(sha256(convert_to(%s || x.s, 'UTF8')), 'hex')
-                FROM (SELECT id, replace(gen_random_uuid()::text, '-', '')
-                                 || replace(gen_random_uuid()::text, '-', '') AS s
-                      FROM {table} WHERE {where}) x
+                FROM (SELECT id, {_RANDOM_HEX_SQL} AS s FROM {table} WHERE {where}) x
                 WHERE {table}.id = x.id""",  # noqa: S608  # nosec B608
             [PREFIX, *([ids] if ids is not None else [])],
         )

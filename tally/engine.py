@@ -153,14 +153,16 @@ class RecomputeResult:
 def _apply_batch(limit: int) -> tuple[int, int]:
     """Bring one batch of dirty supporters up to date, in one transaction. (supporters, changed)."""
     with transaction.atomic():
-        ids = list(
+        # Each one's receipt commitment too, for the log's entries (read here, not by another query).
+        commitments = dict(
             Supporter.objects.filter(tally_dirty=True)
             .order_by("id")
             .select_for_update(skip_locked=True)
-            .values_list("id", flat=True)[:limit]
+            .values_list("id", "receipt_commitment")[:limit]
         )
-        if not ids:
+        if not commitments:
             return 0, 0
+        ids = list(commitments)
         desired = derive_states(_pledge_rows(ids))
         applied = _applied_states(ids)
         deltas = Deltas()
@@ -180,7 +182,7 @@ def _apply_batch(limit: int) -> tuple[int, int]:
             else:
                 upserts[sid] = want
         _apply_deltas(deltas)
-        log_append(changes)  # the public log's +1/-1, in the same transaction as the aggregates
+        log_append(changes, commitments)  # the public log's +1/-1, in the aggregates' transaction
         if deletes:
             SupporterTally.objects.filter(supporter_id__in=deletes).delete()
         _store_applied_states(upserts)

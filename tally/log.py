@@ -3,8 +3,11 @@ with signed tree heads. Nothing personal in it: a leaf is a receipt commitment, 
 
 - `log_append` is called by the tally job (`tally.engine._apply_batch`) inside the batch's transaction,
   with each supporter's applied state before and after: the log and the aggregates commit together.
+  On PostgreSQL an append is three statements whatever its size (`_append_leaves`: the tip, then one
+  INSERT per table); the nodes it completes are computed in memory from the tip's O(log n) frontier.
 - `log_sign_head` signs (tree_size, root, counted, timestamp) with Ed25519 when the log grew; called when
-  a snapshot is published, so every tally run that appended entries publishes a head.
+  a snapshot is published, so every tally run that appended entries publishes a head. It reads the tip
+  once more, with the latest head and the deltas' sum since, and folds the root from it.
 - Reads for the public endpoints (`log_entries`, `log_inclusion_proof`, `log_consistency_proof`) touch
   O(log n) stored hashes (`tally.merkle` explains the storage).
 - `log_drift` and `log_repair` are the nightly recount's check of the log against the count.
@@ -17,13 +20,14 @@ import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from pledges.receipts import receipts_ensure
@@ -55,6 +59,34 @@ def entry_json(
         "leaf": leaf_of(commitment=commitment, day=day, delta=delta, kinds=kinds),
         "leaf_hash": bytes(leaf_hash).hex(),
     }
+
+
+# The start of every canonical leaf: its keys sort with "commitment" first.
+_LEAF_HEAD = b'{"commitment":"'
+
+
+def leaf_hashes(items: Iterable[tuple[str, date, int, str]]) -> list[bytes]:
+    """The leaf hash of each (commitment, day, delta, kinds): SHA-256(0x00 || canonical_json(leaf_of(...))).
+
+    Faster than building each leaf: a batch has few distinct (day, delta, kinds), so the canonical bytes
+    after the commitment are made once each by `canonical_json` itself, and a commitment that json.dumps
+    writes as it is (ASCII letters and digits: the hex of every receipt) is put in front of them. Anything
+    else goes the long way. `test_the_fast_leaf_hashes_are_exactly_those_of_the_canonical_json` checks it.
+    """
+    tails: dict[tuple[date, int, str], bytes] = {}
+    sha256 = hashlib.sha256
+    out = []
+    for commitment, day, delta, kinds in items:
+        if type(delta) is int and commitment.isascii() and commitment.isalnum():
+            tail = tails.get((day, delta, kinds))
+            if tail is None:
+                empty = merkle.canonical_json(leaf_of(commitment="", day=day, delta=delta, kinds=kinds))
+                tail = tails[(day, delta, kinds)] = empty[len(_LEAF_HEAD) :]
+            out.append(sha256(b"\x00" + _LEAF_HEAD + commitment.encode() + tail).digest())
+        else:
+            leaf = leaf_of(commitment=commitment, day=day, delta=delta, kinds=kinds)
+            out.append(merkle.leaf_hash(merkle.canonical_json(leaf)))
+    return out
 
 
 def log_changes(
@@ -104,6 +136,94 @@ def _nodes(keys: set[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
     return found
 
 
+@dataclass(frozen=True)
+class Tip:
+    """The log's right edge: its size and the hashes of its perfect subtrees (`merkle.frontier_keys`, all
+    an append and a root need); with the latest head (`_tip(with_head=True)`), that head's size and count
+    and the sum of the deltas appended since."""
+
+    size: int
+    frontier: dict[merkle.NodeKey, bytes]
+    head_size: int = 0
+    head_counted: int = 0
+    added: int = 0
+
+    @property
+    def root(self) -> bytes:
+        keys = merkle.frontier_keys(self.size)
+        return merkle.fold([self.frontier[key] for key in keys]) if keys else merkle.EMPTY_ROOT
+
+
+# PostgreSQL, one statement: the last entry (the size, and the level-0 subtree when the size is odd), the
+# stored node of each other bit b set in the size (level b, index (size >> b) - 1) and, for a head, the
+# latest head and the sum of the deltas since (bounded on both sides: an index range scan even before
+# the table has statistics; MATERIALIZED: computed once, not once per node).
+_TIP_SQL = """
+WITH last AS (SELECT {index}, leaf_hash FROM {entries} ORDER BY {index} DESC LIMIT 1){head_ctes}
+SELECT last.{index}, last.leaf_hash, {head_columns}, node.level, node.hash
+FROM last{head_join}
+LEFT JOIN LATERAL (
+    SELECT n.level, n.hash
+    FROM (
+        SELECT b.level FROM generate_series(1, 62) AS b(level)
+        WHERE ((last.{index} + 1) >> b.level) & 1 = 1 OFFSET 0
+    ) AS b
+    JOIN {nodes} AS n ON n.level = b.level AND n.{index} = ((last.{index} + 1) >> b.level) - 1
+) AS node ON TRUE
+"""
+_TIP_HEAD_CTES = """,
+head AS (SELECT tree_size, counted FROM {heads} ORDER BY tree_size DESC LIMIT 1),
+added AS MATERIALIZED (
+    SELECT SUM(delta) AS total FROM {entries}
+    WHERE {index} >= COALESCE((SELECT tree_size FROM head), 0) AND {index} <= (SELECT {index} FROM last)
+)"""
+
+
+def _tip(*, with_head: bool = False) -> Tip:
+    """The log's tip, read in one statement on PostgreSQL (O(log n) rows), with the latest head and the
+    deltas since when asked."""
+    if connection.vendor != "postgresql":
+        size = log_size()
+        keys = set(merkle.frontier_keys(size))
+        frontier = _nodes(keys) if keys else {}
+        if not with_head:
+            return Tip(size, frontier)
+        head = SignedTreeHead.objects.order_by("-tree_size").values_list("tree_size", "counted").first()
+        head_size, head_counted = head or (0, 0)
+        added = LogEntry.objects.filter(index__gte=head_size).aggregate(s=Sum("delta"))["s"] or 0
+        return Tip(size, frontier, head_size, head_counted, added)
+    names = {
+        "index": connection.ops.quote_name("index"),
+        "entries": LogEntry._meta.db_table,
+        "nodes": LogNode._meta.db_table,
+        "heads": SignedTreeHead._meta.db_table,
+    }
+    sql = _TIP_SQL.format(
+        **names,
+        head_ctes=_TIP_HEAD_CTES.format(**names) if with_head else "",
+        head_columns=(
+            "(SELECT tree_size FROM head), (SELECT counted FROM head), added.total"
+            if with_head
+            else "NULL, NULL, NULL"
+        ),
+        head_join=" CROSS JOIN added" if with_head else "",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    if not rows:
+        return Tip(0, {})
+    last, last_hash, head_size, head_counted, added = rows[0][:5]
+    size = last + 1
+    frontier = {(level, (size >> level) - 1): bytes(h) for *_, level, h in rows if level is not None}
+    if size & 1:
+        frontier[(0, size - 1)] = bytes(last_hash)
+    missing = set(merkle.frontier_keys(size)) - frontier.keys()
+    if missing:
+        raise LookupError(f"log nodes missing: {sorted(missing)[:5]}")
+    return Tip(size, frontier, head_size or 0, head_counted or 0, added or 0)
+
+
 def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], types: tuple[str, ...]) -> None:
     """Insert many rows in one statement. PostgreSQL: one array parameter per column, `unnest`ed (a
     statement with thousands of placeholders costs more to bind than to run)."""
@@ -115,8 +235,8 @@ def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], types: tupl
         # split and cast by the server; bytes travel as bytea's hex input form.
         arrays = ", ".join(f"string_to_array(%s, ',')::{t}[]" for t in types)
         columns = [
-            ",".join(("\\x" + v.hex()) if isinstance(v, bytes) else str(v) for v in column)
-            for column in zip(*rows, strict=True)
+            "\\x" + ",\\x".join(map(bytes.hex, column)) if t == "bytea" else ",".join(map(str, column))
+            for column, t in zip(zip(*rows, strict=True), types, strict=True)
         ]
         with connection.cursor() as cursor:
             cursor.execute(
@@ -125,7 +245,7 @@ def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], types: tupl
             )
         return
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    chunk = 1000 if connection.vendor == "postgresql" else max(1, 900 // len(columns))
+    chunk = max(1, 900 // len(columns))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
@@ -137,23 +257,20 @@ def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], types: tupl
 
 def _append_leaves(items: list[tuple[str, date, int, str]]) -> int:
     """Append (commitment, day, delta, kinds) leaves and the perfect nodes they complete. Call inside a
-    transaction, under the tally lock (the primary key refuses a second writer's indices anyway)."""
+    transaction, under the tally lock (the primary key refuses a second writer's indices anyway).
+
+    PostgreSQL: three statements whatever the number of leaves (the tip, then one INSERT per table).
+    The new nodes come from the new leaves' hashes and the tip's frontier, in memory."""
     if not items:
         return 0
-    size = log_size()
-    rows = []
-    hashes = []
-    for offset, (commitment, day, delta, kinds) in enumerate(items):
-        leaf = leaf_of(commitment=commitment, day=day, delta=delta, kinds=kinds)
-        h = merkle.leaf_hash(merkle.canonical_json(leaf))
-        hashes.append(h)
-        rows.append((size + offset, commitment, day, delta, kinds, h))
-    frontier = _nodes(set(merkle.frontier_keys(size))) if size else {}
-    created = merkle.append_nodes(size, hashes, frontier)
+    hashes = leaf_hashes(items)
+    tip = _tip()
+    size = tip.size
+    created = merkle.append_nodes(size, hashes, tip.frontier)
     _insert(
         LogEntry._meta.db_table,
         ("index", "commitment", "day", "delta", "kinds", "leaf_hash"),
-        rows,
+        [(size + i, *item, h) for i, (item, h) in enumerate(zip(items, hashes, strict=True))],
         ("bigint", "text", "date", "smallint", "text", "bytea"),
     )
     _insert(
@@ -165,13 +282,19 @@ def _append_leaves(items: list[tuple[str, date, int, str]]) -> int:
     return len(items)
 
 
-def log_append(changes: list[tuple[int, SupporterState, SupporterState]]) -> int:
-    """Append the entries a batch of applied-state changes makes. Returns how many."""
+def log_append(
+    changes: list[tuple[int, SupporterState, SupporterState]], commitments: Mapping[int, str] | None = None
+) -> int:
+    """Append the entries a batch of applied-state changes makes. Returns how many. `commitments`: the
+    receipt commitments the caller already read ("" or absent: `receipts_ensure` gives one)."""
     entries = log_changes(changes)
     if not entries:
         return 0
-    commitments = receipts_ensure(sid for sid, _delta, _state in entries)
-    return _append_leaves([(commitments[sid], st.day, delta, st.kinds) for sid, delta, st in entries])  # type: ignore[misc]
+    known = dict(commitments or {})
+    missing = {sid for sid, _delta, _state in entries if not known.get(sid)}
+    if missing:
+        known.update(receipts_ensure(missing))
+    return _append_leaves([(known[sid], st.day, delta, st.kinds) for sid, delta, st in entries])  # type: ignore[misc]
 
 
 def log_append_counted(*, min_supporter_id: int) -> int:
@@ -237,34 +360,47 @@ def key_id_of(public_raw: bytes) -> str:
     return hashlib.sha256(public_raw).hexdigest()[:16]
 
 
+# Derived keys by seed, for the life of the process (deriving costs more than signing).
 _KEY_CACHE: dict[bytes, tuple[Ed25519PrivateKey, str]] = {}
+
+
+def _key_of(seed: bytes) -> tuple[Ed25519PrivateKey, str]:
+    cached = _KEY_CACHE.get(seed)
+    if cached is None:
+        key = Ed25519PrivateKey.from_private_bytes(seed)
+        cached = _KEY_CACHE[seed] = (key, key_id_of(key.public_key().public_bytes_raw()))
+    return cached
 
 
 def _signing_key() -> tuple[Ed25519PrivateKey, str]:
     """The current key and its id, recording its public half for ever (so rotation keeps old heads
-    verifiable). Embedded defaults: a key generated once and kept in the database."""
+    verifiable). Embedded defaults: a key generated once and kept in the database. One query once the
+    key is derived: that its row exists (LOG_SIGNING_KEY), or which generated key is newest (defaults)."""
     seed = settings.LOG_SIGNING_KEY
-    cached = _KEY_CACHE.get(seed) if seed else None
-    if cached is not None and LogSigningKey.objects.filter(key_id=cached[1]).exists():
-        return cached
+    recorded = False
     if not seed:
-        row = LogSigningKey.objects.exclude(seed="").order_by("-first_used_at", "-id").first()
-        if row is None:
+        stored = (
+            LogSigningKey.objects.exclude(seed="")
+            .order_by("-first_used_at", "-id")
+            .values_list("seed", "key_id")
+            .first()
+        )
+        if stored is None:
             generated = Ed25519PrivateKey.generate()
             seed_b64 = base64.b64encode(generated.private_bytes_raw()).decode()
             public = generated.public_key().public_bytes_raw()
-            row = LogSigningKey.objects.create(
-                key_id=key_id_of(public), public_key=base64.b64encode(public).decode(), seed=seed_b64
+            stored = (seed_b64, key_id_of(public))
+            LogSigningKey.objects.create(
+                key_id=stored[1], public_key=base64.b64encode(public).decode(), seed=seed_b64
             )
-        seed = base64.b64decode(row.seed)
-    key = Ed25519PrivateKey.from_private_bytes(seed)
-    public = key.public_key().public_bytes_raw()
-    key_id = key_id_of(public)
-    LogSigningKey.objects.get_or_create(
-        key_id=key_id, defaults={"public_key": base64.b64encode(public).decode()}
-    )
-    if settings.LOG_SIGNING_KEY:
-        _KEY_CACHE[settings.LOG_SIGNING_KEY] = (key, key_id)
+        seed = base64.b64decode(stored[0])
+        recorded = _key_of(seed)[1] == stored[1]  # the generated key's row records its public half
+    key, key_id = _key_of(seed)
+    if not recorded and not LogSigningKey.objects.filter(key_id=key_id).exists():
+        public = key.public_key().public_bytes_raw()
+        LogSigningKey.objects.get_or_create(
+            key_id=key_id, defaults={"public_key": base64.b64encode(public).decode()}
+        )
     return key, key_id
 
 
@@ -279,15 +415,13 @@ def log_latest_head() -> SignedTreeHead | None:
 def log_sign_head() -> SignedTreeHead | None:
     """Sign a head for the log as it is now, if it grew since the latest head; else return the latest.
     Idempotent and safe to race: a head per tree size (unique), the loser reads the winner's."""
-    latest = log_latest_head()
-    since = latest.tree_size if latest else 0
-    # The size and the deltas since the latest head in one read of the new entries (index order).
-    found = LogEntry.objects.filter(index__gte=since).aggregate(last=Max("index"), added=Sum("delta"))
-    if found["last"] is None:
-        return latest
-    size = found["last"] + 1
-    counted = (latest.counted if latest else 0) + (found["added"] or 0)
-    root_hash = log_root(size).hex()
+    # The latest head, the size, the root's subtrees and the deltas since: one statement (PostgreSQL).
+    tip = _tip(with_head=True)
+    if tip.size <= tip.head_size:
+        return log_latest_head()
+    size = tip.size
+    counted = tip.head_counted + tip.added
+    root_hash = tip.root.hex()
     timestamp = timezone.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
     key, key_id = _signing_key()
     message = head_message(tree_size=size, root_hash=root_hash, counted=counted, timestamp=timestamp)
@@ -300,9 +434,24 @@ def log_sign_head() -> SignedTreeHead | None:
         signature=signature,
         key_id=key_id,
     )
-    # A concurrent signer (a reported tally's publish, outside the job's lock) may have signed this size.
-    SignedTreeHead.objects.bulk_create([head], ignore_conflicts=True)
+    _insert_head(head)
     return head
+
+
+def _insert_head(head: SignedTreeHead) -> None:
+    """One INSERT that does nothing if a concurrent signer (a reported tally's publish, outside the job's
+    lock) has signed this size; in the caller's transaction or none (bulk_create would open one: a BEGIN
+    and a COMMIT more)."""
+    columns = ("tree_size", "root_hash", "counted", "timestamp", "signature", "key_id", "created_at")
+    values = [getattr(head, column) for column in columns]
+    values[-1] = connection.ops.adapt_datetimefield_value(head.created_at)
+    quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SignedTreeHead._meta.db_table} ({quoted}) "  # noqa: S608  # nosec B608
+            f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT (tree_size) DO NOTHING",
+            values,
+        )
 
 
 def head_json(head: SignedTreeHead) -> dict[str, Any]:

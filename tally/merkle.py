@@ -163,19 +163,19 @@ def append_nodes(
 ) -> dict[NodeKey, bytes]:
     """The new perfect nodes (level >= 1) completed by appending `new_leaves` to a tree of `size` leaves.
 
-    `frontier` holds the hashes of `frontier_keys(size)`.
+    `frontier` holds the hashes of `frontier_keys(size)`. Each new leaf closes one perfect subtree per
+    trailing 1 bit of its index (leaf 7 closes (1, 3), (2, 1) and (3, 0)); the left halves they need are
+    the frontier's subtrees, kept as a stack (largest at the bottom), so nothing else is read.
     """
-    known: dict[NodeKey, bytes] = dict(frontier)
+    stack = [frontier[key] for key in frontier_keys(size)]
     created: dict[NodeKey, bytes] = {}
-    for offset, h in enumerate(new_leaves):
-        index = size + offset
-        known[(0, index)] = h
+    for index, h in enumerate(new_leaves, start=size):
         level = 0
         while index & 1:
-            parent = node_hash(known[(level, index - 1)], known[(level, index)])
+            h = node_hash(stack.pop(), h)
             level, index = level + 1, index >> 1
-            known[(level, index)] = parent
-            created[(level, index)] = parent
+            created[(level, index)] = h
+        stack.append(h)
     return created
 
 
