@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import logging
 
+import csp.constants
+import csp.middleware
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.middleware.gzip import GZipMiddleware
 from django.utils.translation import gettext as _
@@ -87,3 +90,47 @@ class HtmlGZipMiddleware(GZipMiddleware):
         if not response.get("Content-Type", "").startswith("text/html"):
             return response
         return super().process_response(request, response)
+
+
+class CSPMiddleware(csp.middleware.CSPMiddleware):
+    """django-csp's middleware, with the site's policy built once per process.
+
+    django-csp rebuilds the header from the settings on every response (the policy and the report-only
+    one), which costs a pledge POST more than its form. A response with no policy of its own (no
+    `csp_replace`, `csp_update` or `csp_exempt` on it, no nonce used, no header set) gets the header
+    that django-csp built for the first such response under the same settings; anything else goes
+    through django-csp itself. tests/quitgpt/test_csp_cache.py shows the headers are django-csp's."""
+
+    _OWN = tuple(
+        f"_csp_{what}{suffix}" for what in ("config", "update", "replace", "exempt") for suffix in ("", "_ro")
+    )
+
+    def __init__(self, get_response) -> None:
+        super().__init__(get_response)
+        self._built: tuple[tuple[int, int], dict[str, str]] | None = None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+        report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None) or {}
+        if (
+            settings.DEBUG
+            or policy.get("EXCLUDE_URL_PREFIXES")
+            or report_only.get("EXCLUDE_URL_PREFIXES")
+            or getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in self._OWN)
+            or csp.constants.HEADER in response
+            or csp.constants.HEADER_REPORT_ONLY in response
+        ):
+            return super().process_response(request, response)
+        key = (id(policy), id(report_only))
+        built = self._built
+        if built is None or built[0] != key:
+            response = super().process_response(request, response)
+            headers = (csp.constants.HEADER, csp.constants.HEADER_REPORT_ONLY)
+            self._built = (key, {name: response[name] for name in headers if name in response})
+            return response
+        for name, value in built[1].items():
+            response[name] = value
+        # As django-csp does: a nonce asked for after the header was written is an error, not a silent gap.
+        request.csp_nonce = csp.middleware.CheckableLazyObject(self._csp_nonce_post_response)
+        return response
