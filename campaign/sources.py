@@ -1,7 +1,8 @@
 """Where each pledge came from (partner, email domain, IP prefix, country), recorded with it.
 
-`pledge_create_with_source` calls `pledges.services.pledge_create` with a hook that writes a
-`PledgeSource` for each new pledge in its transaction: pledges stays unaware of partners and the watch.
+`pledge_create_with_source` calls `pledges.services.pledge_create` with a `companion` row, an unsaved
+`PledgeSource`, of which pledges writes a copy with each new pledge, atomically with it: pledges stays
+unaware of partners and the watch.
 """
 
 from __future__ import annotations
