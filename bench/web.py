@@ -250,22 +250,24 @@ def main() -> None:
                     sides = [
                         (
                             "project",
-                            lambda: wrk(
+                            lambda i=i: wrk(
                                 base,
                                 "/pledge/",
                                 duration=PLEDGE_DURATION,
                                 script="pledge.lua",
-                                args=["/pledge/", base, run],
+                                # A round's own addresses (b<run>-<round>-...): a second round signs
+                                # new people, not the first round's again.
+                                args=["/pledge/", base, f"{run}-{i}"],
                             ),
                         ),
                         (
                             "bare",
-                            lambda: wrk(
+                            lambda i=i: wrk(
                                 bare,
                                 "/insert",
                                 duration=PLEDGE_DURATION,
                                 script="pledge.lua",
-                                args=["/insert", bare, run + "x"],
+                                args=["/insert", bare, f"{run}x{i}"],
                             ),
                         ),
                     ]
