@@ -15,7 +15,7 @@ from django.db.models import CharField, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from pledges.models import Pledge, PledgeStatus, Supporter
+from pledges.models import Pledge, PledgeStatus, SpamTombstone, Supporter
 from pledges.receipts import receipt_fields
 from quitgpt.rows import insert_shape, prepared_values
 from quitgpt.tokens import hash_token, keyed_token
@@ -131,8 +131,6 @@ def supporter_upsert(
     with `pledge` and `supporter` keys, which are filled in; ON CONFLICT DO NOTHING), so that a new
     person costs one statement, atomic on its own."""
     if connection.vendor != "postgresql":
-        from pledges.models import SpamTombstone
-
         supporter = _supporter_for(email_normalised)
         supporter = Supporter.objects.select_for_update().get(pk=supporter.pk)
         _mark_dirty([supporter.pk])
