@@ -33,7 +33,7 @@ from pledges.supporters import (
 from quitgpt.background import enqueue_on_commit
 from quitgpt.emails import normalise_email, plain_spelling
 from quitgpt.i18n import supported_language
-from quitgpt.mail import send_templated_email
+from quitgpt.mail import one_connection, send_templated_email
 from quitgpt.net import ip_hash as hash_ip
 from quitgpt.optin import SWEEP_PER_CLIENT, find_by_token, owe_email, owed_pks, send_owed_email
 from quitgpt.rows import insert_rows
@@ -305,11 +305,12 @@ def pledges_send_owed_batch(*, limit: int = 2000) -> int:
     over its mail budget is not sent to faster because the batch runs every few seconds."""
     per_client = max(1, SWEEP_PER_CLIENT * settings.PLEDGES_EMAIL_BATCH_SECONDS // 60)
     sent = 0
-    for pk in owed_pks(Pledge, limit=limit, grace=timedelta(0), per_client=per_client):
-        try:
-            sent += pledge_send_email(pledge_id=pk)
-        except Exception:
-            logger.exception("sending the email owed to pledge %s failed; the next batch retries", pk)
+    with one_connection():  # one connection to the relay for the batch
+        for pk in owed_pks(Pledge, limit=limit, grace=timedelta(0), per_client=per_client):
+            try:
+                sent += pledge_send_email(pledge_id=pk)
+            except Exception:
+                logger.exception("sending the email owed to pledge %s failed; the next batch retries", pk)
     return sent
 
 

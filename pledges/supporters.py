@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from pledges.models import Pledge, PledgeStatus, SpamTombstone, Supporter
 from pledges.receipts import receipt_fields
-from quitgpt.rows import insert_shape, prepared_values
+from quitgpt.rows import insert_shape, prepared_cursor, prepared_values
 from quitgpt.tokens import hash_token, keyed_token
 
 # A withdrawal can be undone from the manage page for this long; meanwhile the person's details stay
@@ -139,19 +139,7 @@ def supporter_upsert(
     now = timezone.now()
     fields = _new_manage_fields()
     receipt = receipt_fields()  # a new supporter's receipt; an existing one keeps theirs
-    sql = (
-        "WITH s AS (INSERT INTO pledges_supporter (created_at, updated_at, email_normalised, first_name,"
-        " country, message, message_approved, wall_consent, updates_consent, language, tally_dirty,"
-        " manage_salt, manage_token_hash, receipt_secret, receipt_commitment)"
-        " VALUES (%s, %s, %s, %s, %s, %s, false, %s, %s, %s, true, %s, %s, %s, %s)"
-        " ON CONFLICT (email_normalised) DO UPDATE SET tally_dirty = true,"
-        " manage_salt = CASE WHEN pledges_supporter.manage_salt = '' THEN EXCLUDED.manage_salt"
-        " ELSE pledges_supporter.manage_salt END,"
-        " manage_token_hash = CASE WHEN pledges_supporter.manage_salt = '' THEN EXCLUDED.manage_token_hash"
-        " ELSE pledges_supporter.manage_token_hash END"
-        " RETURNING *, (xmax = 0) AS inserted),"
-        " t AS (SELECT EXISTS (SELECT 1 FROM pledges_spamtombstone WHERE key_hash = %s) AS tombstoned)"
-    )
+    sql = _upsert_sql()
     params: list[Any] = [
         now,
         now,
@@ -180,8 +168,8 @@ def supporter_upsert(
         ids += " (SELECT array_agg(p.kind ORDER BY p.id) FROM p) AS pledge_kinds"
     else:
         ids = "NULL::bigint[] AS pledge_ids, NULL::text[] AS pledge_kinds"
-    sql += f" SELECT s.*, t.tombstoned, {ids} FROM s, t"  # noqa: S608  # nosec B608
-    with connection.cursor() as cursor:
+    sql += f" SELECT s.*, t.tombstoned, {ids} FROM s, t"  # noqa: S608  # nosec B608 - names only
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = dict(zip([column.name for column in cursor.description], cursor.fetchone(), strict=True))
     # The model from its columns (what a raw queryset does, without its per-call set-up).
@@ -191,6 +179,34 @@ def supporter_upsert(
     )
     new_ids = dict(zip(row["pledge_kinds"] or [], row["pledge_ids"] or [], strict=True))
     return Upserted(supporter, bool(row["inserted"]), bool(row["tombstoned"]), new_ids)
+
+
+@functools.cache
+def _upsert_sql() -> str:
+    """The supporter upsert and the tombstone look-up (the CTEs `s` and `t`); only the model's column
+    names are formatted in, every value is a parameter."""
+    columns = _supporter_columns()
+    return (
+        "WITH s AS (INSERT INTO pledges_supporter"  # noqa: S608  # nosec B608
+        " (created_at, updated_at, email_normalised, first_name, country,"
+        " message, message_approved, wall_consent, updates_consent, language, tally_dirty, manage_salt,"
+        " manage_token_hash, receipt_secret, receipt_commitment)"
+        " VALUES (%s, %s, %s, %s, %s, %s, false, %s, %s, %s, true, %s, %s, %s, %s)"
+        " ON CONFLICT (email_normalised) DO UPDATE SET tally_dirty = true,"
+        " manage_salt = CASE WHEN pledges_supporter.manage_salt = '' THEN EXCLUDED.manage_salt"
+        " ELSE pledges_supporter.manage_salt END,"
+        " manage_token_hash = CASE WHEN pledges_supporter.manage_salt = '' THEN EXCLUDED.manage_token_hash"
+        " ELSE pledges_supporter.manage_token_hash END"
+        f" RETURNING {columns}, (xmax = 0) AS inserted),"
+        " t AS (SELECT EXISTS (SELECT 1 FROM pledges_spamtombstone WHERE key_hash = %s) AS tombstoned)"
+    )
+
+
+@functools.cache
+def _supporter_columns() -> str:
+    """The supporter's columns, named: a prepared statement keeps its result type, so a column added by
+    a migration while this process runs does not break it (`RETURNING *` would)."""
+    return ", ".join(connection.ops.quote_name(f.column) for f in Supporter._meta.concrete_fields)
 
 
 @functools.cache

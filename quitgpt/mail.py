@@ -7,10 +7,12 @@ the plain-text part extends `email/base.txt`, which stands on its own (every lin
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -18,6 +20,23 @@ from django.utils import translation
 # Addresses never to mail again (hard bounces, complaints): the updates app registers its check here in
 # its AppConfig.ready(), so that this shared helper depends on no app.
 _suppression_checks: list[Callable[[str], bool]] = []
+
+
+_shared_connection: ContextVar = ContextVar("quitgpt_mail_connection", default=None)
+
+
+@contextmanager
+def one_connection() -> Iterator[None]:
+    """Send every email of the block (a batch sender's) over one connection to the relay, instead of a
+    connection, a greeting and a QUIT for each. A connection dropped on the way (a refused commit point,
+    a relay that hung up) is opened again for the next email (quitgpt.smtp.EmailBackend.open)."""
+    backend = get_connection()
+    token = _shared_connection.set(backend)
+    try:
+        yield
+    finally:
+        _shared_connection.reset(token)
+        backend.close()
 
 
 def register_suppression_check(check: Callable[[str], bool]) -> None:
@@ -68,9 +87,14 @@ def send_templated_email(
     An address that bounced hard or complained (updates.Suppression) is never mailed again."""
     if is_suppressed(to):
         return
-    render_templated_email(
+    message = render_templated_email(
         template=template, to=to, context=context, language=language, headers=headers
-    ).send()
+    )
+    shared = _shared_connection.get()
+    if shared is not None:
+        shared.open()  # connects on the batch's first email (or again, if it dropped); kept open after
+    message.connection = shared  # None: a connection of its own, closed after the message
+    message.send()
 
 
 def branded_html_from_text(*, subject: str, text: str, language: str | None = None) -> str:

@@ -92,6 +92,9 @@ class HtmlGZipMiddleware(GZipMiddleware):
         return super().process_response(request, response)
 
 
+_NO_POLICY: dict = {}
+
+
 class CSPMiddleware(csp.middleware.CSPMiddleware):
     """django-csp's middleware, with the site's policy built once per process.
 
@@ -110,8 +113,9 @@ class CSPMiddleware(csp.middleware.CSPMiddleware):
         self._built: tuple[tuple[int, int], dict[str, str]] | None = None
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
-        report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None) or {}
+        # The settings' own objects (or one shared empty dict): their ids key the header built.
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or _NO_POLICY
+        report_only = getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None) or _NO_POLICY
         if (
             settings.DEBUG
             or policy.get("EXCLUDE_URL_PREFIXES")

@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce, Greatest, RowNumber
 from django.utils import timezone
 
 from quitgpt.claims import claim_free, claimer_pid
+from quitgpt.mail import one_connection
 from quitgpt.smtp import CommitRefused, commit_point
 from quitgpt.tokens import MAX_TOKEN_LENGTH, hash_token, keyed_token
 
@@ -242,10 +243,13 @@ def sweep_owed(*, limit: int = 500) -> int:
     enqueued on commit sends once. A failing row is logged and left owed for the next sweep; the others
     go on. Returns how many emails were sent."""
     sent = 0
-    for name, owner in _owners.items():
-        for pk in owed_pks(owner.model, limit=limit):
-            try:
-                sent += bool(owner.send(pk))
-            except Exception:
-                logger.exception("sending the email owed to %s %s failed; the next sweep retries", name, pk)
+    with one_connection():  # one connection to the relay for the sweep
+        for name, owner in _owners.items():
+            for pk in owed_pks(owner.model, limit=limit):
+                try:
+                    sent += bool(owner.send(pk))
+                except Exception:
+                    logger.exception(
+                        "sending the email owed to %s %s failed; the next sweep retries", name, pk
+                    )
     return sent

@@ -9,8 +9,9 @@ refreshed (no primary key is read back): for rows whose key the caller already k
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -52,3 +53,23 @@ def insert_rows(instances: Sequence[models.Model], *, ignore_conflicts: bool = F
     params = [value for instance in instances for value in prepared_values(instance)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+@contextlib.contextmanager
+def prepared_cursor() -> Iterator[Any]:
+    """A cursor (Django's wrapper: execute wrappers and query logging apply) whose statements PostgreSQL
+    parses and plans once per connection, not once per call: psycopg's server-side binding, with its
+    automatic prepared statements (DATABASES OPTIONS prepare_threshold). For the few statements every
+    signature runs; elsewhere the default client-side binding stays. Another database: a plain cursor."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = connection._prepare_cursor(ServerBindingCursor(connection.connection))
+    with cursor:
+        yield cursor

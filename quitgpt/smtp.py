@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -83,6 +84,20 @@ def commits_at_the_dot() -> bool:
 
 class EmailBackend(DjangoSMTPBackend):
     """Django's SMTP backend, with the commit point before the final dot of DATA."""
+
+    def open(self) -> bool | None:
+        if self.connection is not None and getattr(self.connection, "sock", None) is None:
+            # Closed since (a refused commit point, a relay that hung up): a shared connection
+            # (quitgpt.mail.one_connection) connects again rather than failing every later email.
+            self.connection = None
+        opened = super().open()
+        if opened:
+            # The message and its final dot are two writes before one read: with Nagle's algorithm the
+            # dot waits for the relay's delayed ACK of the body (40 ms on Linux), every email.
+            sock = getattr(self.connection, "sock", None)
+            if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return opened
 
     def _send(self, email_message) -> bool:
         point = _pending.get()

@@ -97,3 +97,50 @@ def test_a_pledge_row_already_there_sends_the_submission_down_the_general_path(s
     assert response.status_code == 303
     assert Pledge.objects.filter(email_normalised="stray@example.org").count() == 2
     assert Supporter.objects.filter(email_normalised="stray@example.org").count() == 1
+
+
+def prepared_signing_statements() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements"
+            " WHERE statement LIKE 'WITH s AS (INSERT INTO pledges_supporter%%'"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_the_signing_statement_is_prepared_once_per_connection() -> None:
+    # psycopg prepares it after DATABASE_PREPARE_THRESHOLD runs: PostgreSQL then skips parsing and
+    # planning the statement on every signature.
+    threshold = settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+    assert threshold
+    for i in range(threshold + 1):
+        assert record(f"prepared-{i}@example.org", fast=True).email_pledge_id
+    assert prepared_signing_statements() == 1
+    assert Supporter.objects.filter(email_normalised__startswith="prepared-").count() == threshold + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_column_added_while_the_site_runs_does_not_break_the_prepared_statement() -> None:
+    # A migration applied by another process while this one serves: the statement names its columns,
+    # so its result type does not change under it (with `RETURNING *`, PostgreSQL answers "cached plan
+    # must not change result type").
+    import psycopg
+    from django.db import connection
+
+    threshold = settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+    for i in range(threshold + 1):
+        record(f"before-{i}@example.org", fast=True)
+    assert prepared_signing_statements() == 1
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("prepare_threshold", None)
+    with psycopg.connect(**params, autocommit=True) as migration:
+        migration.execute("ALTER TABLE pledges_supporter ADD COLUMN added_by_a_later_release integer")
+        try:
+            after = record("after@example.org", fast=True)
+        finally:
+            migration.execute("ALTER TABLE pledges_supporter DROP COLUMN added_by_a_later_release")
+    assert after.email_pledge_id
+    assert Pledge.objects.get(pk=after.email_pledge_id).supporter.email_normalised == "after@example.org"

@@ -53,6 +53,7 @@ class Relay:
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook, after the dot
         message = message_from_bytes(envelope.original_content or envelope.content)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        message["X-Relay-Connection"] = f"{session.peer[0]}:{session.peer[1]}"  # one per connection
         if self.on_dot is not None:
             await asyncio.get_running_loop().run_in_executor(None, self.on_dot, message)
         with self.lock:

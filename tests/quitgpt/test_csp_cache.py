@@ -37,6 +37,24 @@ def test_the_cached_policy_is_the_header_django_csp_builds(settings) -> None:
     assert ours._built is not None  # the second answer came from the copy
 
 
+def test_the_policy_is_built_once_for_many_responses(settings, monkeypatch) -> None:
+    settings.DEBUG = False
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = None  # the usual case: no report-only policy
+    built = []
+    stock_parts = csp.middleware.CSPMiddleware.get_policy_parts
+
+    def counting_parts(self, request, response, report_only=False):
+        if not report_only:
+            built.append(request.path)
+        return stock_parts(self, request=request, response=response, report_only=report_only)
+
+    monkeypatch.setattr(csp.middleware.CSPMiddleware, "get_policy_parts", counting_parts)
+    ours = CSPMiddleware(lambda request: HttpResponse("ok"))
+    answers = [ours(RequestFactory().get(f"/page-{i}/")) for i in range(5)]
+    assert built == ["/page-0/"]
+    assert len({answer["Content-Security-Policy"] for answer in answers}) == 1
+
+
 def test_a_response_with_its_own_policy_gets_django_csps_answer(settings) -> None:
     settings.DEBUG = False
     own = {"_csp_replace": {"frame-ancestors": ["*"]}}

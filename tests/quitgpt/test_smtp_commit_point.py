@@ -218,3 +218,40 @@ def test_a_sender_whose_claim_was_taken_over_delivers_nothing(relay) -> None:
     assert stolen == [True] and relay.received_by("fay@example.org") == []
     pledge.refresh_from_db()
     assert (pledge.email_owed, pledge.emails_sent) == ("confirm", 0)
+
+
+def test_a_batch_sends_every_email_over_one_connection(relay, settings) -> None:
+    import socket
+
+    from pledges.signing import pledges_send_owed_batch
+
+    settings.PLEDGES_EMAIL_BATCH_SECONDS = 10  # five per client per batch: these three come from one
+
+    addresses = [f"batch-{i}@example.org" for i in range(3)]
+    for address in addresses:
+        pledge = make_pledge(address)
+        assert owe_email(Pledge, pk=pledge.pk, kind="confirm")
+    assert pledges_send_owed_batch() == 3
+    messages = [relay.received_by(address) for address in addresses]
+    assert [len(m) for m in messages] == [1, 1, 1]
+    assert len({m[0]["X-Relay-Connection"] for m in messages}) == 1
+    # Without Nagle's delay before the final dot (a write after a write, before a read).
+    backend = get_connection()
+    backend.open()
+    try:
+        assert backend.connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        backend.close()
+
+
+def test_a_shared_connection_that_dropped_is_opened_again_for_the_next_email(relay) -> None:
+    from quitgpt.mail import _shared_connection, one_connection, send_templated_email
+
+    context = {"pledge": None, "supporter": None, "pledges": [], "manage_url": "", "thanks_url": "x"}
+    with one_connection():
+        send_templated_email(template="pledges/email/already", to="one@example.org", context=context)
+        _shared_connection.get().connection.close()  # the relay hung up, or a refused commit point
+        send_templated_email(template="pledges/email/already", to="two@example.org", context=context)
+    first, second = relay.received_by("one@example.org"), relay.received_by("two@example.org")
+    assert len(first) == len(second) == 1
+    assert first[0]["X-Relay-Connection"] != second[0]["X-Relay-Connection"]
