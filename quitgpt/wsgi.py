@@ -1,6 +1,13 @@
+"""The WSGI entry point (gunicorn quitgpt.wsgi:application): Django's handler, with the pledge POST of a
+visitor without cookies on a shorter middleware chain (quitgpt.shortchain)."""
+
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quitgpt.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)  # what django.core.wsgi.get_wsgi_application does
+
+from quitgpt.shortchain import Application  # noqa: E402 - needs the apps loaded
+
+application = Application()
