@@ -132,15 +132,15 @@ try:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 except ValueError as exc:  # pragma: no cover - dj_database_url's own message is clear enough
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+# PostgreSQL: the statements every signature runs are sent with server-side binding
+# (quitgpt.rows.prepared_cursor) and prepared by psycopg after this many uses on a connection; 0 turns
+# that off (behind a PgBouncer in transaction mode older than 1.21, or without max_prepared_statements).
+# Other queries are never prepared (Django's client-side binding).
+_prepare_after = env_int("DATABASE_PREPARE_THRESHOLD", 5, minimum=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 else:
-    # The statements every signature runs are sent with server-side binding (quitgpt.rows.prepared_cursor)
-    # and prepared by psycopg after this many uses on a connection; 0 turns that off (behind a PgBouncer
-    # in transaction mode older than 1.21, or without max_prepared_statements). Other queries are
-    # never prepared (Django's client-side binding).
-    _prepare_after = env_int("DATABASE_PREPARE_THRESHOLD", 5, minimum=0)
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = _prepare_after or None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

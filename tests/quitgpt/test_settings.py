@@ -40,6 +40,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         ("EMAIL_PORT", "twenty-five"),
         ("EMAIL_USE_TLS", "sometimes"),
         ("TRUSTED_PROXIES", "-1"),
+        ("DATABASE_PREPARE_THRESHOLD", "-1"),
         ("DATABASE_URL", "mysql://nope"),
         ("REDIS_URL", "http://127.0.0.1:6379"),
         ("SITE_URL", "quitgpt.example"),
