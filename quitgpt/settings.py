@@ -144,6 +144,9 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = _prepare_after or None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if USING_POSTGRES:
+    # Django's backend, with a health check that asks the socket before sending SELECT 1.
+    DATABASES["default"]["ENGINE"] = "quitgpt.postgres"
 
 # --- Cache and Celery -----------------------------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
