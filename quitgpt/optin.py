@@ -135,11 +135,33 @@ def send_owed_email(
     """
     now = timezone.now()
     pid = claimer_pid()
+    token_kinds = tuple(token_kinds)
+    # Without a live request, the claim starts the next one in the same statement (one commit less per
+    # email): its expiry, a fresh budget and, for an email with a link, the token's hash (derived from
+    # the row and the expiry, so computed here before the claim). A live request is left as it is.
+    expires = now + TOKEN_LIFETIME
+    no_live_request = Q(token_expires_at__isnull=True) | Q(token_expires_at__lte=now)
     claimed = (
         model.objects.filter(_budget_left(now), pk=pk)
         .exclude(email_owed="")
         .filter(claim_free(prefix="email_", now=now, timeout=CLAIM_TIMEOUT))
-        .update(email_claimed_at=now, email_claimed_by=pid)
+        .update(
+            email_claimed_at=now,
+            email_claimed_by=pid,
+            token_hash=Case(
+                When(
+                    no_live_request & Q(email_owed__in=token_kinds),
+                    then=Value(hash_token(request_token(model, pk, expires))),
+                ),
+                default=F("token_hash"),
+            ),
+            token_expires_at=Case(When(no_live_request, then=Value(expires)), default=F("token_expires_at")),
+            emails_sent=Case(
+                When(no_live_request, then=Value(0)),
+                default=F("emails_sent"),
+                output_field=models.PositiveSmallIntegerField(),
+            ),
+        )
     )
     if not claimed:
         return False
@@ -147,7 +169,7 @@ def send_owed_email(
     kind = obj.email_owed
     raw: str | None = None
     if kind in set(token_kinds):
-        raw = _current_token(model, obj, now)
+        raw = _current_token(model, obj, now)  # the request the claim started or found live
     elif obj.token_expires_at is None or obj.token_expires_at <= now:
         # No live request: this email opens a new budget period (its token, if any, is kept).
         model.objects.filter(pk=pk).update(token_expires_at=now + TOKEN_LIFETIME, emails_sent=0)
