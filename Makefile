@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install setup lint format messages bench bench-tally bench-log faults scale bench-updates screenshots clean
+.PHONY: run test install setup lint format messages bench bench-tally bench-log bench-pledge-cpu faults scale bench-updates screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ bench: install
 
 bench-tally: install
 	bash bench/run.sh tally
+
+## Where a pledge POST's CPU goes (web process and its PostgreSQL backend), in one process, short vs whole chain.
+bench-pledge-cpu: install
+	bash bench/run.sh pledge-cpu
 
 faults: install
 	bash bench/run.sh faults

@@ -18,7 +18,7 @@ def bench_on_path(monkeypatch):
     monkeypatch.syspath_prepend(str(BENCH))
 
 
-@pytest.mark.parametrize("name", ["stack", "web", "faults", "scale"])
+@pytest.mark.parametrize("name", ["stack", "web", "faults", "scale", "pledge_cpu"])
 def test_each_harness_imports(bench_on_path, name: str) -> None:
     module = importlib.import_module(name)
     assert module.__doc__

@@ -1,0 +1,115 @@
+"""Where a pledge POST's time goes, in one process (`make bench-pledge-cpu`). See bench/README.md.
+
+Migrates a fresh database (BENCH_DATABASE_URL, dropped first), then sends BENCH_POSTS pledge POSTs with
+new addresses, as a browser on the same origin sends them, straight to the WSGI application (no HTTP
+server, no load generator: nothing else competes for the CPU), in rounds alternating two entry points:
+- `quitgpt.wsgi.application`, what gunicorn serves (the short chain for a visitor without cookies);
+- Django's own WSGIHandler over the whole MIDDLEWARE list.
+For each it prints the web process's CPU per POST, the CPU of its PostgreSQL backend per POST (read from
+/proc, so run it on the database's machine) and the wall time, medians of the rounds, and the ratio of
+each round's CPU. Nothing is written to bench/README.md: these are the figures behind the notes there.
+
+Knobs: BENCH_POSTS (200 per round), BENCH_ROUNDS (7), BENCH_DATABASE_URL
+(postgres://postgres@127.0.0.1:5432/qg_bench_cpu), BENCH_REDIS_URL (redis://127.0.0.1:6379/3).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import stack
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/qg_bench_cpu")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+POSTS = int(os.environ.get("BENCH_POSTS", "200"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
+PORT = 8000
+
+
+def backend_cpu_seconds(connection) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    env = stack.project_env(database_url=DATABASE_URL, redis_url=REDIS_URL, port=PORT, TRUSTED_PROXIES="1")
+    stack.recreate_database(DATABASE_URL)
+    stack.manage(env, "migrate", "--noinput")
+    stack.manage(env, "load_demo_data")
+    os.environ.update(env)
+    sys.path.insert(0, str(stack.ROOT))
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import connection
+
+    from quitgpt.wsgi import application
+
+    run = secrets.token_hex(3)
+    sent = [0]
+
+    def environ() -> dict:
+        sent[0] += 1
+        i = sent[0]
+        body = f"email=c{run}-{i}%40bench{i % 37}.example.com&kinds=cancelled&country=FR".encode()
+        return {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/pledge/",
+            "SCRIPT_NAME": "",
+            "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": str(PORT),
+            "HTTP_HOST": f"127.0.0.1:{PORT}",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "HTTP_ORIGIN": f"http://127.0.0.1:{PORT}",
+            "HTTP_SEC_FETCH_SITE": "same-origin",
+            "HTTP_X_FORWARDED_FOR": f"10.{i // 62500 % 250}.{i // 250 % 250}.{i % 250 + 1}",
+            "REMOTE_ADDR": "127.0.0.1",
+        }
+
+    statuses: set[str] = set()
+
+    def post(handler) -> None:
+        result = handler(environ(), lambda status, headers, exc_info=None: statuses.add(status))
+        b"".join(result)
+        result.close()
+
+    sides = {"application (short chain)": application, "WSGIHandler (whole chain)": WSGIHandler()}
+    for handler in sides.values():  # warm: imports, URL resolver, prepared statement
+        for _ in range(30):
+            post(handler)
+    figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in sides}
+    for _ in range(ROUNDS):
+        for name, handler in sides.items():
+            pg0, cpu0, wall0 = backend_cpu_seconds(connection), time.process_time(), time.perf_counter()
+            for _ in range(POSTS):
+                post(handler)
+            wall1, cpu1, pg1 = time.perf_counter(), time.process_time(), backend_cpu_seconds(connection)
+            figures[name].append(((cpu1 - cpu0) / POSTS, (pg1 - pg0) / POSTS, (wall1 - wall0) / POSTS))
+    assert statuses == {"303 See Other"}, statuses
+    print(f"{ROUNDS} rounds of {POSTS} new signatures each, alternating; medians per POST:")
+    for name, rows in figures.items():
+        cpu, pg, wall = (statistics.median(row[k] for row in rows) * 1000 for k in range(3))
+        print(f"  {name:28s} web CPU {cpu:.2f} ms, PostgreSQL CPU {pg:.2f} ms, wall {wall:.2f} ms")
+    short, whole = figures.values()
+    ratios = [a[0] / b[0] for a, b in zip(short, whole, strict=True)]
+    print(f"  web CPU, short / whole chain: {statistics.median(ratios):.2f}x (median of the rounds' ratios)")
+
+
+if __name__ == "__main__":
+    main()
