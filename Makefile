@@ -52,7 +52,7 @@ bench: install
 bench-tally: install
 	bash bench/run.sh tally
 
-## Where a pledge POST's CPU goes (web process and its PostgreSQL backend), in one process, short vs whole chain.
+## Where a pledge POST's CPU goes (web process and its PostgreSQL backend), in one process, prepared vs not.
 bench-pledge-cpu: install
 	bash bench/run.sh pledge-cpu
 

@@ -1,13 +1,13 @@
 """Where a pledge POST's time goes, in one process (`make bench-pledge-cpu`). See bench/README.md.
 
 Migrates a fresh database (BENCH_DATABASE_URL, dropped first), then sends BENCH_POSTS pledge POSTs with
-new addresses, as a browser on the same origin sends them, straight to the WSGI application (no HTTP
-server, no load generator: nothing else competes for the CPU), in rounds alternating two entry points:
-- `quitgpt.wsgi.application`, what gunicorn serves (the short chain for a visitor without cookies);
-- Django's own WSGIHandler over the whole MIDDLEWARE list.
+new addresses, as a browser on the same origin sends them, straight to `quitgpt.wsgi.application` (no
+HTTP server, no load generator: nothing else competes for the CPU), in rounds alternating:
+- the signing statement prepared once per connection (DATABASE_PREPARE_THRESHOLD, as served);
+- not prepared (psycopg's `prepare_threshold` set to None on the same connection).
 For each it prints the web process's CPU per POST, the CPU of its PostgreSQL backend per POST (read from
-/proc, so run it on the database's machine) and the wall time, medians of the rounds, and the ratio of
-each round's CPU. Nothing is written to bench/README.md: these are the figures behind the notes there.
+/proc, so run it on the database's machine) and the wall time, medians of the rounds, and the median of
+each round's ratio. Nothing is written to bench/README.md: these are the figures behind the notes there.
 
 Knobs: BENCH_POSTS (200 per round), BENCH_ROUNDS (7), BENCH_DATABASE_URL
 (postgres://postgres@127.0.0.1:5432/qg_bench_cpu), BENCH_REDIS_URL (redis://127.0.0.1:6379/3).
@@ -50,7 +50,6 @@ def main() -> None:
     os.environ.update(env)
     sys.path.insert(0, str(stack.ROOT))
 
-    from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
 
     from quitgpt.wsgi import application
@@ -89,16 +88,23 @@ def main() -> None:
         b"".join(result)
         result.close()
 
-    sides = {"application (short chain)": application, "WSGIHandler (whole chain)": WSGIHandler()}
-    for handler in sides.values():  # warm: imports, URL resolver, prepared statement
+    def prepared(on: bool) -> None:
+        connection.ensure_connection()
+        threshold = connection.settings_dict["OPTIONS"].get("prepare_threshold")
+        connection.connection.prepare_threshold = threshold if on else None
+
+    sides = {"prepared": True, "not prepared": False}
+    for on in sides.values():  # warm: imports, URL resolver, the prepared statement
+        prepared(on)
         for _ in range(30):
-            post(handler)
+            post(application)
     figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in sides}
     for _ in range(ROUNDS):
-        for name, handler in sides.items():
+        for name, on in sides.items():
+            prepared(on)
             pg0, cpu0, wall0 = backend_cpu_seconds(connection), time.process_time(), time.perf_counter()
             for _ in range(POSTS):
-                post(handler)
+                post(application)
             wall1, cpu1, pg1 = time.perf_counter(), time.process_time(), backend_cpu_seconds(connection)
             figures[name].append(((cpu1 - cpu0) / POSTS, (pg1 - pg0) / POSTS, (wall1 - wall0) / POSTS))
     assert statuses == {"303 See Other"}, statuses
@@ -106,9 +112,10 @@ def main() -> None:
     for name, rows in figures.items():
         cpu, pg, wall = (statistics.median(row[k] for row in rows) * 1000 for k in range(3))
         print(f"  {name:28s} web CPU {cpu:.2f} ms, PostgreSQL CPU {pg:.2f} ms, wall {wall:.2f} ms")
-    short, whole = figures.values()
-    ratios = [a[0] / b[0] for a, b in zip(short, whole, strict=True)]
-    print(f"  web CPU, short / whole chain: {statistics.median(ratios):.2f}x (median of the rounds' ratios)")
+    on, off = figures.values()
+    for k, what in ((0, "web CPU"), (1, "PostgreSQL CPU"), (2, "wall")):
+        ratio = statistics.median(a[k] / b[k] for a, b in zip(on, off, strict=True) if b[k])
+        print(f"  {what}, prepared / not prepared: {ratio:.2f}x (median of the rounds' ratios)")
 
 
 if __name__ == "__main__":
