@@ -168,11 +168,8 @@ def send_owed_email(
     obj = model.objects.get(pk=pk)
     kind = obj.email_owed
     raw: str | None = None
-    if kind in set(token_kinds):
+    if kind in token_kinds:
         raw = _current_token(model, obj, now)  # the request the claim started or found live
-    elif obj.token_expires_at is None or obj.token_expires_at <= now:
-        # No live request: this email opens a new budget period (its token, if any, is kept).
-        model.objects.filter(pk=pk).update(token_expires_at=now + TOKEN_LIFETIME, emails_sent=0)
     mine = model.objects.filter(pk=pk, email_claimed_at=now, email_claimed_by=pid)
 
     def stamp() -> bool:

@@ -60,16 +60,8 @@ def prepared_cursor() -> Iterator[Any]:
     """A cursor (Django's wrapper: execute wrappers and query logging apply) whose statements PostgreSQL
     parses and plans once per connection, not once per call: psycopg's server-side binding, with its
     automatic prepared statements (DATABASES OPTIONS prepare_threshold). For the few statements every
-    signature runs; elsewhere the default client-side binding stays. Another database: a plain cursor."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            yield cursor
-        return
-    from django.db.backends.postgresql.base import ServerBindingCursor
-
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cursor = connection._prepare_cursor(ServerBindingCursor(connection.connection))
-    with cursor:
+    signature runs; elsewhere the default client-side binding stays."""
+    # quitgpt.postgres (the engine settings pick for PostgreSQL) has it; another database: a plain cursor.
+    make_cursor = getattr(connection, "server_binding_cursor", connection.cursor)
+    with make_cursor() as cursor:
         yield cursor

@@ -19,6 +19,28 @@ from psycopg import pq
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    _server_binding = False
+
+    def server_binding_cursor(self):
+        """Django's own cursor() (health check, connection, execute wrappers, query logging, time zone),
+        with psycopg's server-side binding, so that psycopg prepares what it runs often
+        (quitgpt.rows.prepared_cursor). Every other cursor keeps Django's client-side binding."""
+        self._server_binding = True
+        try:
+            return self.cursor()
+        finally:
+            self._server_binding = False
+
+    def create_cursor(self, name=None):
+        if name or not self._server_binding:
+            return super().create_cursor(name)
+        factory = self.connection.cursor_factory
+        self.connection.cursor_factory = base.ServerBindingCursor
+        try:
+            return super().create_cursor(name)
+        finally:
+            self.connection.cursor_factory = factory
+
     def is_usable(self) -> bool:
         if self.connection is None:
             return False
