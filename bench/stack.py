@@ -187,6 +187,7 @@ class Stack:
             args += ["-B", "-s", str(self.log_dir / f"{name}-beat-schedule")]
         process = self.start(name, args, env=env, start_new_session=True)
         process.own_group = True  # type: ignore[attr-defined]
+        lower_autogroup(process.pid, 10)
         return process
 
     def smtp_sink(self, name: str = "smtp", delay: float = 0.0) -> tuple[int, Path]:
@@ -268,6 +269,20 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def lower_autogroup(pid: int, nice: int) -> None:
+    """Give a process that leads its own session the autogroup nice value `nice`.
+
+    With the kernel's autogroup scheduling (sched_autogroup_enabled, on by default), every session
+    is a scheduling group of its own and a process's nice value only weighs against its own group:
+    a worker started with `nice -n 10` in a new session still gets an equal share of the CPUs
+    against the web's whole session. The group's own nice value is what puts it behind the web
+    (see sched(7), "The autogroup feature"). Nothing happens where autogroup is off or absent."""
+    try:
+        Path(f"/proc/{pid}/autogroup").write_text(f"{nice}\n")
+    except OSError:
+        pass
 
 
 def kill_group(process: subprocess.Popen) -> None:

@@ -13,7 +13,7 @@ Knobs (environment): BENCH_DURATION (10s, per read run), BENCH_ROUNDS (3), BENCH
 BENCH_PLEDGE_ROUNDS (1), BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_WORKERS (4), BENCH_SEED
 (10000 demo pledges), BENCH_ONLY (comma-separated endpoint names, e.g. "api,home_en,pledge_post"),
 BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/qg_bench_web, dropped and recreated),
-BENCH_REDIS_URL (REDIS_URL), BENCH_DRAIN_TIMEOUT (300 s), BENCH_WRITE_README (1).
+BENCH_REDIS_URL (REDIS_URL), BENCH_DRAIN_TIMEOUT (900 s), BENCH_WRITE_README (1).
 A short run: BENCH_DURATION=5s BENCH_ROUNDS=1 BENCH_PLEDGE_DURATION=10s make bench
 """
 
@@ -48,7 +48,7 @@ THREADS = os.environ.get("BENCH_THREADS", "2")
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 SEED = int(os.environ.get("BENCH_SEED", "10000"))
 ONLY = {name for name in os.environ.get("BENCH_ONLY", "").split(",") if name}
-DRAIN_TIMEOUT = float(os.environ.get("BENCH_DRAIN_TIMEOUT", "300"))
+DRAIN_TIMEOUT = float(os.environ.get("BENCH_DRAIN_TIMEOUT", "900"))
 WRITE_README = os.environ.get("BENCH_WRITE_README", "1") == "1"
 LUA = ROOT / "bench" / "lua"
 RESULTS = ROOT / "bench" / "results"
