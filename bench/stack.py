@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv" / "bin"
 PY = str(VENV / "python")
+# The worker's nice value, as docker-compose.yml runs it.
+WORKER_NICE = 10
 PG_BIN = Path(os.environ.get("BENCH_PG_BIN", "/usr/lib/postgresql/15/bin"))
 SECRET = secrets.token_urlsafe(50)
 # Production requires a signing key for the count's log (one per run: the heads it signs are thrown away).
@@ -173,7 +175,7 @@ class Stack:
         args = [
             "nice",
             "-n",
-            "10",
+            str(WORKER_NICE),
             str(VENV / "celery"),
             "-A",
             "quitgpt",
@@ -187,7 +189,7 @@ class Stack:
             args += ["-B", "-s", str(self.log_dir / f"{name}-beat-schedule")]
         process = self.start(name, args, env=env, start_new_session=True)
         process.own_group = True  # type: ignore[attr-defined]
-        lower_autogroup(process.pid, 10)
+        lower_autogroup(process.pid, WORKER_NICE)  # the session's own weight: see lower_autogroup
         return process
 
     def smtp_sink(self, name: str = "smtp", delay: float = 0.0) -> tuple[int, Path]:
