@@ -64,8 +64,12 @@ def test_a_leaf_holds_nothing_personal_and_hashes_as_the_issue_specifies() -> No
     tally_recompute()
     entry = log.log_entries(start=0, end=1)[0]
     assert set(entry["leaf"]) == {"commitment", "day", "delta", "kinds"}
-    text = json.dumps(entry).lower()
-    assert "ada" not in text and "fr" not in text.replace("leaf", "")
+    # The two hashes are hex, where "ada" may well occur by chance: they are checked below
+    # to be exactly the specified digests, and everything else must hold no personal datum.
+    rest = {k: v for k, v in entry.items() if k != "leaf_hash"}
+    rest["leaf"] = {k: v for k, v in entry["leaf"].items() if k != "commitment"}
+    text = json.dumps(rest).lower()
+    assert "ada" not in text and "lovelace" not in text and "fr" not in text.replace("leaf", "")
     canonical = json.dumps(entry["leaf"], sort_keys=True, separators=(",", ":")).encode()
     assert entry["leaf_hash"] == hashlib.sha256(b"\x00" + canonical).hexdigest()
     supporter = Supporter.objects.get()
