@@ -101,6 +101,14 @@ def test_the_proxy_writes_the_forwarded_headers_that_the_app_trusts_for_one_hop(
     assert "8000" in [str(port) for port in services["web"].get("expose", [])]
 
 
+def test_the_worker_gets_less_cpu_than_the_web_when_they_share_a_machine() -> None:
+    # Containers are cgroups, across which nice does not weigh: the CPU weight must.
+    services = resolved_compose_config()["services"]
+    default_weight = 1024
+    assert int(services["worker"].get("cpu_shares", default_weight)) < default_weight
+    assert int(services["web"].get("cpu_shares", default_weight)) == default_weight
+
+
 def test_the_compose_file_refuses_to_start_without_a_secret_key() -> None:
     if not shutil.which("docker-compose"):
         if IN_CI:
