@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install setup lint format messages bench bench-tally bench-log bench-pledge-cpu faults scale bench-updates screenshots clean
+.PHONY: run test install setup lint format messages bench bench-tally bench-log bench-pledge-cpu bench-sender faults scale bench-updates screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench-tally: install
 ## Where a pledge POST's CPU goes (web process and its PostgreSQL backend), in one process, prepared vs not.
 bench-pledge-cpu: install
 	bash bench/run.sh pledge-cpu
+
+## What one owed confirmation email costs the batch sender (its CPU, its PostgreSQL backend's, SQL per email).
+bench-sender: install
+	bash bench/run.sh sender
 
 faults: install
 	bash bench/run.sh faults

@@ -3,6 +3,7 @@
 #   bash bench/run.sh web     the viral-day web benchmark (make bench)
 #   bash bench/run.sh tally   the tally job benchmark, 10K then 2M pledges (make bench-tally)
 #   bash bench/run.sh pledge-cpu  a pledge POST's CPU, in one process (make bench-pledge-cpu)
+#   bash bench/run.sh sender  what one owed email costs the batch sender, in one process (make bench-sender)
 #   bash bench/run.sh faults  the fault scenarios (make faults)
 #   bash bench/run.sh scale   two web nodes behind HAProxy (make scale)
 # Needs PostgreSQL and Redis running, and wrk (and haproxy for scale): installed with apt-get when run
@@ -26,7 +27,8 @@ case "$what" in
   web) exec .venv/bin/python bench/web.py "$@" ;;
   tally) exec .venv/bin/python bench/bench.py "$@" ;;
   pledge-cpu) exec .venv/bin/python bench/pledge_cpu.py "$@" ;;
+  sender) exec .venv/bin/python bench/sender.py "$@" ;;
   faults) exec .venv/bin/python bench/faults.py "$@" ;;
   scale) need haproxy haproxy; exec .venv/bin/python bench/scale.py "$@" ;;
-  *) echo "usage: bash bench/run.sh web|tally|pledge-cpu|faults|scale" >&2; exit 2 ;;
+  *) echo "usage: bash bench/run.sh web|tally|pledge-cpu|sender|faults|scale" >&2; exit 2 ;;
 esac
