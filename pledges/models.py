@@ -115,10 +115,20 @@ class PledgeQuerySet(models.QuerySet):
         """Pledges that the owner's confirmation link confirms: pending ones, and withdrawn ones signed
         again since (they stay withdrawn until the owner confirms: an unverified signature changes no
         state)."""
-        return self.filter(
-            Q(status=PledgeStatus.PENDING)
-            | Q(status=PledgeStatus.WITHDRAWN, withdrawn_at__lt=models.F("requested_at"))
+        return self.filter(AWAITING_CONFIRMATION)
+
+    def for_email(self) -> PledgeQuerySet:
+        """What an email about the person's pledges lists, in one read: those awaiting confirmation
+        and the confirmed ones, each annotated `awaiting` (the rule of `awaiting_confirmation`)."""
+        return self.filter(AWAITING_CONFIRMATION | Q(status=PledgeStatus.CONFIRMED)).annotate(
+            awaiting=models.ExpressionWrapper(AWAITING_CONFIRMATION, output_field=models.BooleanField())
         )
+
+
+# The one statement of which pledges a confirmation link confirms (PledgeQuerySet.awaiting_confirmation).
+AWAITING_CONFIRMATION = Q(status=PledgeStatus.PENDING) | Q(
+    status=PledgeStatus.WITHDRAWN, withdrawn_at__lt=models.F("requested_at")
+)
 
 
 class Pledge(TimeStampedModel, DoubleOptIn):

@@ -268,33 +268,38 @@ def _send_pledge_email(pledge: Pledge, kind: str, raw_token: str | None) -> None
     context: dict[str, Any] = {"pledge": pledge, "supporter": supporter}
     manage = manage_token_for(supporter)
     context["manage_url"] = _absolute("pledges:manage", language, token=manage) if manage else ""
+    listed = list(supporter.pledges.for_email().order_by("kind"))  # one read for the list and the address
+    confirmed = [p for p in listed if p.status == PledgeStatus.CONFIRMED]
     if kind in {"confirm", "remind"}:
-        awaiting = list(supporter.pledges.awaiting_confirmation().order_by("kind"))
+        awaiting = [p for p in listed if p.awaiting]
         if raw_token is None or pledge not in awaiting:
             return
         context["confirm_url"] = _absolute("pledges:confirm", language, token=raw_token)
         context["pledges"] = awaiting
         template = f"pledges/email/{kind}"
     else:
-        context["pledges"] = list(supporter.pledges.filter(status=PledgeStatus.CONFIRMED).order_by("kind"))
+        context["pledges"] = confirmed
         context["thanks_url"] = _absolute("pledges:thanks", language, code=pledge.share_code)
         template = "pledges/email/already"
-    # The spelling the person confirmed, if any (never one a later signature brought): it carries the
-    # manage link.
-    confirmed_spelling = (
-        supporter.pledges.filter(status=PledgeStatus.CONFIRMED)
-        .exclude(email="")
-        .order_by("confirmed_at", "pk")
-        .values_list("email", flat=True)
-        .first()
+    # The spelling the person confirmed first, if any (never one a later signature brought): it carries
+    # the manage link.
+    spellings = sorted(
+        (p for p in confirmed if p.email),
+        key=lambda p: (p.confirmed_at is None, p.confirmed_at or timezone.now(), p.pk),
     )
-    to = confirmed_spelling or pledge.email
+    to = spellings[0].email if spellings else pledge.email
     send_templated_email(template=template, to=to, context=context, language=language)
 
 
 def pledge_send_email(*, pledge_id: int) -> bool:
     """Send the email owed to a pledge, if any (idempotent: a claim makes two senders send once)."""
-    return send_owed_email(Pledge, pk=pledge_id, send=_send_pledge_email, token_kinds=("confirm", "remind"))
+    return send_owed_email(
+        Pledge,
+        pk=pledge_id,
+        send=_send_pledge_email,
+        token_kinds=("confirm", "remind"),
+        queryset=Pledge.objects.select_related("supporter"),
+    )
 
 
 def pledges_send_owed_batch(*, limit: int = 2000) -> int:

@@ -123,8 +123,11 @@ def send_owed_email(
     pk: int,
     send: Callable[[M, str, str | None], None],
     token_kinds: Iterable[str] = ("confirm",),
+    queryset: models.QuerySet[M] | None = None,
 ) -> bool:
-    """Claim the row, send what it is owed through `send(obj, kind, raw_token)`, and stamp it.
+    """Claim the row, send what it is owed through `send(obj, kind, raw_token)`, and stamp it. The row
+    is read from `queryset` once claimed (the model's default manager unless given: a `select_related`
+    saves `send` a query).
 
     The stamp (nothing owed, one more email sent, the claim released) is the commit point of
     `quitgpt.smtp`: production's SMTP backend writes it just before the final dot of DATA, and owes the
@@ -165,7 +168,7 @@ def send_owed_email(
     )
     if not claimed:
         return False
-    obj = model.objects.get(pk=pk)
+    obj = (model.objects.all() if queryset is None else queryset).get(pk=pk)
     kind = obj.email_owed
     raw: str | None = None
     if kind in token_kinds:

@@ -305,3 +305,21 @@ def test_the_manage_page_shows_the_receipt_until_erasure(client, sign, outbox) -
     supporter = Supporter.objects.get()
     html = client.get(link_in(outbox[0], "manage")).content.decode()
     assert supporter.receipt_secret in html and supporter.receipt_commitment in html
+
+
+def test_the_confirmation_email_lists_what_awaits_and_the_repeat_email_what_counts(
+    client, sign, outbox
+) -> None:
+    from pledges.models import PledgeKind
+
+    sign(kinds=["cancelled"])
+    client.post(link_in(outbox[0], "confirm"), **POST)
+    outbox.clear()
+    sign(kinds=["shared"], ip="192.0.2.11")  # a new kind: to confirm; the confirmed one is not asked again
+    listed = re.findall(r"^- (.+)$", outbox[0].body, re.MULTILINE)
+    assert listed == [str(PledgeKind.SHARED.label)]
+    outbox.clear()
+    sign(kinds=["cancelled"], ip="192.0.2.12")  # only what already counts: nothing to confirm
+    listed = re.findall(r"^- (.+)$", outbox[0].body, re.MULTILINE)
+    assert "/pledge/confirm/" not in outbox[0].body
+    assert listed == [str(PledgeKind.CANCELLED.label)]

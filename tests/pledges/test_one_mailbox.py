@@ -105,6 +105,21 @@ def test_the_manage_link_goes_to_the_spelling_the_supporter_confirmed(sign, outb
     assert "/pledge/manage/" in outbox[0].body
 
 
+def test_of_two_confirmed_spellings_the_emails_go_to_the_first_confirmed(
+    sign, outbox, client: Client
+) -> None:
+    sign(email="Jane.Doe@gmail.com")
+    client.post(link_in(outbox[0], "confirm"), **SAME_ORIGIN)
+    outbox.clear()
+    sign(email="janedoe@googlemail.com", kinds=["shared"], ip="192.0.2.61")
+    client.post(link_in(outbox[0], "confirm"), **SAME_ORIGIN)
+    confirmed = Pledge.objects.filter(status="confirmed").order_by("confirmed_at")
+    assert list(confirmed.values_list("email", flat=True)) == ["Jane.Doe@gmail.com", "janedoe@googlemail.com"]
+    outbox.clear()
+    sign(email="jane.doe+z@gmail.com", kinds=["deleted"], ip="192.0.2.62")
+    assert outbox and all(m.to == ["Jane.Doe@gmail.com"] for m in outbox)
+
+
 @pytest.mark.parametrize("spelling", ["J.Ane.Doe+x@googlemail.com", '"janedoe"@gmail.com'])
 def test_sign_in_finds_the_account_of_the_mailbox_by_its_key(
     client: Client, spelling: str, django_capture_on_commit_callbacks
