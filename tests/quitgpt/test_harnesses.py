@@ -1,5 +1,6 @@
-"""The on-demand harnesses (make bench / bench-tally / faults / scale) stay out of the suite; this only
-checks that they still parse and import, and that their pure helpers read wrk's output right."""
+"""The on-demand harnesses (make bench / bench-tally / bench-sender / faults / scale) stay out of the
+suite; this only checks that they still parse and import, and that their pure helpers read wrk's output
+right."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def bench_on_path(monkeypatch):
     monkeypatch.syspath_prepend(str(BENCH))
 
 
-@pytest.mark.parametrize("name", ["stack", "web", "faults", "scale", "pledge_cpu"])
+@pytest.mark.parametrize("name", ["stack", "web", "faults", "scale", "pledge_cpu", "sender"])
 def test_each_harness_imports(bench_on_path, name: str) -> None:
     module = importlib.import_module(name)
     assert module.__doc__
