@@ -15,7 +15,6 @@ Knobs: BENCH_POSTS (200 per round), BENCH_ROUNDS (7), BENCH_DATABASE_URL
 
 from __future__ import annotations
 
-import io
 import os
 import secrets
 import statistics
@@ -32,14 +31,6 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 POSTS = int(os.environ.get("BENCH_POSTS", "200"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
 PORT = 8000
-
-
-def backend_cpu_seconds(connection) -> float:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -60,26 +51,7 @@ def main() -> None:
     def environ() -> dict:
         sent[0] += 1
         i = sent[0]
-        body = f"email=c{run}-{i}%40bench{i % 37}.example.com&kinds=cancelled&country=FR".encode()
-        return {
-            "REQUEST_METHOD": "POST",
-            "PATH_INFO": "/pledge/",
-            "SCRIPT_NAME": "",
-            "QUERY_STRING": "",
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": str(PORT),
-            "HTTP_HOST": f"127.0.0.1:{PORT}",
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "CONTENT_LENGTH": str(len(body)),
-            "CONTENT_TYPE": "application/x-www-form-urlencoded",
-            "HTTP_ORIGIN": f"http://127.0.0.1:{PORT}",
-            "HTTP_SEC_FETCH_SITE": "same-origin",
-            "HTTP_X_FORWARDED_FOR": f"10.{i // 62500 % 250}.{i // 250 % 250}.{i % 250 + 1}",
-            "REMOTE_ADDR": "127.0.0.1",
-        }
+        return stack.signing_environ(f"c{run}-{i}@bench{i % 37}.example.com", i, PORT)
 
     statuses: set[str] = set()
 
@@ -102,10 +74,10 @@ def main() -> None:
     for _ in range(ROUNDS):
         for name, on in sides.items():
             prepared(on)
-            pg0, cpu0, wall0 = backend_cpu_seconds(connection), time.process_time(), time.perf_counter()
+            pg0, cpu0, wall0 = stack.backend_cpu_seconds(connection), time.process_time(), time.perf_counter()
             for _ in range(POSTS):
                 post(application)
-            wall1, cpu1, pg1 = time.perf_counter(), time.process_time(), backend_cpu_seconds(connection)
+            wall1, cpu1, pg1 = time.perf_counter(), time.process_time(), stack.backend_cpu_seconds(connection)
             figures[name].append(((cpu1 - cpu0) / POSTS, (pg1 - pg0) / POSTS, (wall1 - wall0) / POSTS))
     assert statuses == {"303 See Other"}, statuses
     print(f"{ROUNDS} rounds of {POSTS} new signatures each, alternating; medians per POST:")

@@ -18,7 +18,6 @@ Knobs: BENCH_EMAILS (300 per round), BENCH_ROUNDS (5), BENCH_DATABASE_URL
 from __future__ import annotations
 
 import collections
-import io
 import os
 import secrets
 import statistics
@@ -35,14 +34,6 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 EMAILS = int(os.environ.get("BENCH_EMAILS", "300"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 PORT = 8000
-
-
-def backend_cpu_seconds(connection) -> float:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -78,26 +69,7 @@ def measure(mail_file: Path) -> None:
         for _ in range(count):
             signed[0] += 1
             i = signed[0]
-            body = f"email=s{run}-{i}%40bench{i % 37}.example.com&kinds=cancelled&country=FR".encode()
-            environ = {
-                "REQUEST_METHOD": "POST",
-                "PATH_INFO": "/pledge/",
-                "SCRIPT_NAME": "",
-                "QUERY_STRING": "",
-                "SERVER_NAME": "127.0.0.1",
-                "SERVER_PORT": str(PORT),
-                "HTTP_HOST": f"127.0.0.1:{PORT}",
-                "SERVER_PROTOCOL": "HTTP/1.1",
-                "wsgi.url_scheme": "http",
-                "wsgi.input": io.BytesIO(body),
-                "wsgi.errors": sys.stderr,
-                "CONTENT_LENGTH": str(len(body)),
-                "CONTENT_TYPE": "application/x-www-form-urlencoded",
-                "HTTP_ORIGIN": f"http://127.0.0.1:{PORT}",
-                "HTTP_SEC_FETCH_SITE": "same-origin",
-                "HTTP_X_FORWARDED_FOR": f"10.{i // 62500 % 250}.{i // 250 % 250}.{i % 250 + 1}",
-                "REMOTE_ADDR": "127.0.0.1",
-            }
+            environ = stack.signing_environ(f"s{run}-{i}@bench{i % 37}.example.com", i, PORT)
             result = application(environ, lambda status, headers, exc_info=None: statuses.add(status))
             b"".join(result)
             result.close()
@@ -107,9 +79,9 @@ def measure(mail_file: Path) -> None:
     figures: list[tuple[float, float, float]] = []
     for _ in range(ROUNDS):
         sign(EMAILS)
-        pg0, cpu0, wall0 = backend_cpu_seconds(connection), time.process_time(), time.perf_counter()
+        pg0, cpu0, wall0 = stack.backend_cpu_seconds(connection), time.process_time(), time.perf_counter()
         sent = pledges_send_owed_batch(limit=EMAILS * 10)
-        wall1, cpu1, pg1 = time.perf_counter(), time.process_time(), backend_cpu_seconds(connection)
+        wall1, cpu1, pg1 = time.perf_counter(), time.process_time(), stack.backend_cpu_seconds(connection)
         assert sent == EMAILS, (sent, EMAILS)
         figures.append(((cpu1 - cpu0) / sent, (pg1 - pg0) / sent, (wall1 - wall0) / sent))
     sign(50)

@@ -8,6 +8,7 @@ and Redis db named in the environment.
 from __future__ import annotations
 
 import base64
+import io
 import os
 import secrets
 import shutil
@@ -317,3 +318,39 @@ def rss_kb(pids: Iterable[int]) -> dict[int, int]:
         except OSError:
             continue
     return sizes
+
+
+# --- for the harnesses that run the project in their own process (pledge_cpu.py, sender.py) -----------
+def backend_cpu_seconds(connection) -> float:
+    """The CPU time so far of the PostgreSQL backend serving `connection` (read from /proc: run the
+    harness on the database's machine)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def signing_environ(email: str, index: int, port: int) -> dict:
+    """The WSGI environ of a pledge POST for `email`, as a browser on the same origin sends it, from a
+    client address of its own for each `index` (behind one trusted proxy: TRUSTED_PROXIES=1)."""
+    body = f"email={email.replace('@', '%40')}&kinds=cancelled&country=FR".encode()
+    return {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/pledge/",
+        "SCRIPT_NAME": "",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": str(port),
+        "HTTP_HOST": f"127.0.0.1:{port}",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "HTTP_ORIGIN": f"http://127.0.0.1:{port}",
+        "HTTP_SEC_FETCH_SITE": "same-origin",
+        "HTTP_X_FORWARDED_FOR": f"10.{index // 62500 % 250}.{index // 250 % 250}.{index % 250 + 1}",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
