@@ -8,6 +8,7 @@ and Redis db named in the environment.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import os
 import secrets
@@ -282,10 +283,8 @@ def lower_autogroup(pid: int, nice: int) -> None:
     a worker started with `nice -n 10` in a new session still gets an equal share of the CPUs
     against the web's whole session. The group's own nice value is what puts it behind the web
     (see sched(7), "The autogroup feature"). Nothing happens where autogroup is off or absent."""
-    try:
+    with contextlib.suppress(OSError):
         Path(f"/proc/{pid}/autogroup").write_text(f"{nice}\n")
-    except OSError:
-        pass
 
 
 def kill_group(process: subprocess.Popen) -> None:

@@ -282,12 +282,9 @@ def _send_pledge_email(pledge: Pledge, kind: str, raw_token: str | None) -> None
         context["thanks_url"] = _absolute("pledges:thanks", language, code=pledge.share_code)
         template = "pledges/email/already"
     # The spelling the person confirmed first, if any (never one a later signature brought): it carries
-    # the manage link.
-    spellings = sorted(
-        (p for p in confirmed if p.email),
-        key=lambda p: (p.confirmed_at is None, p.confirmed_at or timezone.now(), p.pk),
-    )
-    to = spellings[0].email if spellings else pledge.email
+    # the manage link. A confirmed pledge always has its confirmed_at (a database constraint).
+    first = min((p for p in confirmed if p.email), key=lambda p: (p.confirmed_at, p.pk), default=None)
+    to = first.email if first else pledge.email
     send_templated_email(template=template, to=to, context=context, language=language)
 
 
